@@ -1,0 +1,1 @@
+"""iacsieve: filter false positives of IaC security smell detectors."""

@@ -1,0 +1,80 @@
+"""The frozen champion folder: what it holds, its SHA256SUMS, and loading it safely."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+from iacsieve.errors import IacsieveError
+
+CHAMPION_META = "iacsieve.json"
+CHECKSUMS = "SHA256SUMS"
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def write_checksums(folder: Path) -> None:
+    """Write ``SHA256SUMS`` (sha256sum format, sorted) over every other file in ``folder``."""
+    lines = [
+        f"{sha256_file(path)}  {path.relative_to(folder).as_posix()}"
+        for path in sorted(folder.rglob("*"))
+        if path.is_file() and path.name != CHECKSUMS
+    ]
+    (folder / CHECKSUMS).write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def verify_checksums(folder: Path) -> None:
+    """Raise ``IacsieveError`` unless every file listed in ``SHA256SUMS`` exists and matches,
+    and no unlisted file (other than SHA256SUMS) is present."""
+    sums_file = folder / CHECKSUMS
+    if not sums_file.is_file():
+        raise IacsieveError(f"{folder}: not a frozen champion ({CHECKSUMS} missing)")
+    listed: dict[str, str] = {}
+    for number, line in enumerate(sums_file.read_text(encoding="utf-8").splitlines(), start=1):
+        digest, _, name = line.partition("  ")
+        if len(digest) != 64 or not name:
+            raise IacsieveError(f"{sums_file}: line {number}: not a 'sha256  file' line")
+        listed[name] = digest
+    for name, digest in listed.items():
+        path = (folder / name).resolve()
+        if not path.is_relative_to(folder.resolve()):
+            raise IacsieveError(f"{sums_file}: entry {name!r} points outside the champion folder")
+        if not path.is_file():
+            raise IacsieveError(f"{folder}: {name} is listed in {CHECKSUMS} but missing")
+        if sha256_file(path) != digest:
+            raise IacsieveError(f"{folder}: {name} does not match its SHA256SUMS entry (changed or corrupted)")
+    extra = sorted(
+        p.relative_to(folder).as_posix()
+        for p in folder.rglob("*")
+        if p.is_file() and p.name != CHECKSUMS and p.relative_to(folder).as_posix() not in listed
+    )
+    if extra:
+        raise IacsieveError(f"{folder}: {extra[0]} is not listed in {CHECKSUMS} (unexpected file)")
+
+
+def read_champion_meta(folder: Path) -> dict:
+    """Verify the champion's checksums and return its ``iacsieve.json``."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise IacsieveError(f"{folder}: champion folder not found (run `dvc pull models/champion`)")
+    verify_checksums(folder)
+    meta_file = folder / CHAMPION_META
+    if not meta_file.is_file():
+        raise IacsieveError(f"{folder}: not a frozen champion ({CHAMPION_META} missing)")
+    return json.loads(meta_file.read_text(encoding="utf-8"))
+
+
+def load_champion(folder: str | Path):
+    """Return (model, tokenizer, meta) of a verified champion; weights load from safetensors only."""
+    from iacsieve.training.predict import load_classifier
+
+    meta = read_champion_meta(Path(folder))
+    model, tokenizer = load_classifier(Path(folder))
+    return model, tokenizer, meta

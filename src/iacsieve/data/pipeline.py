@@ -1,0 +1,86 @@
+"""The data stages of the pipeline: sample, preprocess, split."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from iacsieve import paths
+from iacsieve.atomic import atomic_write_text
+from iacsieve.data.preprocess import PreprocessResult, records_from_glitch, records_from_reference_jsonl
+from iacsieve.data.records import read_jsonl, write_jsonl
+from iacsieve.data.split import SPLITS, check_disjoint_files, split_by_file, split_statistics
+from iacsieve.errors import IacsieveError
+from iacsieve.params import Params
+from iacsieve.smells import TECHS
+
+DETECTIONS = paths.INTERIM / "detections.jsonl"
+PREPROCESS_SUMMARY = paths.METRICS / "preprocess.json"
+DATA_METRICS = paths.METRICS / "data.json"
+
+
+def run_sample(params: Params) -> dict:
+    """Generate the embedded sample corpus into data/raw/sample/ and return its statistics."""
+    from iacsieve.data.sample import SampleParams, generate_sample
+
+    return generate_sample(paths.SAMPLE, SampleParams(**params.sample.model_dump()))
+
+
+def source_folder(params: Params) -> Path:
+    """The folder of the input data: data/raw/sample for ``sample``, else ``data.source`` itself."""
+    return paths.SAMPLE if params.data.source == "sample" else Path(params.data.source)
+
+
+def read_source(params: Params) -> PreprocessResult:
+    """Build labelled records from the data source.
+
+    A source folder holds either GLITCH output (``glitch/*.csv``, paths relative to the folder,
+    plus ``labels.csv``) or the reference research's JSONL files (``*.jsonl``).
+    """
+    folder = source_folder(params)
+    if not folder.is_dir():
+        raise IacsieveError(f"params.yaml: data.source: {folder} is not a folder")
+    csvs = sorted((folder / "glitch").glob("*.csv"))
+    jsonls = sorted(folder.glob("*.jsonl"))
+    pre = params.preprocess
+    if csvs:
+        labels = folder / "labels.csv"
+        if not labels.is_file():
+            raise IacsieveError(f"{labels}: label file missing (columns PATH,LINE,CODE,LABEL)")
+        return records_from_glitch(csvs, folder, pre.context_lines, pre.max_line_chars, labels, params.data.tech)
+    if jsonls:
+        result = PreprocessResult()
+        for jsonl in jsonls:
+            part = records_from_reference_jsonl(jsonl, pre.max_line_chars)
+            result.records.extend(part.records)
+            result.skipped.update(part.skipped)
+        return result
+    raise IacsieveError(f"{folder}: no GLITCH CSVs under glitch/ and no reference *.jsonl files")
+
+
+def run_preprocess(params: Params) -> dict:
+    """Write data/interim/detections.jsonl and metrics/preprocess.json; return the summary."""
+    result = read_source(params)
+    if not result.records:
+        raise IacsieveError(f"{source_folder(params)}: no detections of the four trained smells")
+    summary = result.summary()
+    write_jsonl(DETECTIONS, sorted(result.records, key=lambda r: r["id"]))
+    atomic_write_text(PREPROCESS_SUMMARY, json.dumps(summary, indent=2) + "\n")
+    return summary
+
+
+def run_split(params: Params) -> dict:
+    """Write train/val/test JSONL (and test per technology) plus metrics/data.json."""
+    records = read_jsonl(DETECTIONS)
+    unlabelled = next((r for r in records if r.get("label") not in (0, 1)), None)
+    if unlabelled is not None:
+        raise IacsieveError(f"{DETECTIONS}: record {unlabelled.get('id')} has no TP/FP label")
+    splits = split_by_file(records, params.split.test_fraction, params.split.val_fraction, params.split.seed)
+    check_disjoint_files(splits)
+    for name in SPLITS:
+        write_jsonl(paths.split_file(name), splits[name])
+    for tech in TECHS:
+        write_jsonl(paths.split_file(f"test_{tech}"), [r for r in splits["test"] if r["tech"] == tech])
+    stats = split_statistics(splits)
+    atomic_write_text(DATA_METRICS, json.dumps(stats, indent=2) + "\n")
+    return stats

@@ -1,0 +1,65 @@
+"""The ``evaluate_test`` stage: the frozen champion on the held-out test files."""
+
+from __future__ import annotations
+
+import json
+
+from iacsieve import paths
+from iacsieve.atomic import atomic_write_text
+from iacsieve.data.records import read_jsonl
+from iacsieve.evaluation.bootstrap import bootstrap_intervals
+from iacsieve.evaluation.metrics import apply_threshold, filter_metrics
+from iacsieve.params import Params
+from iacsieve.smells import TECHS, TRAINED_SMELLS
+
+TEST_METRICS = paths.METRICS / "test.json"
+TEST_PLOTS = paths.PLOTS / "test"
+
+
+def scored_groups(records: list[dict], kept: list[int], evaluate: Params) -> dict:
+    """Metrics (with bootstrap CIs) on all records, per technology and per smell."""
+    groups = {"all": list(range(len(records)))}
+    groups |= {tech: [i for i, r in enumerate(records) if r["tech"] == tech] for tech in TECHS}
+    groups |= {smell: [i for i, r in enumerate(records) if r["smell"] == smell] for smell in TRAINED_SMELLS}
+    result = {}
+    for name, index in groups.items():
+        if not index:
+            continue
+        labels = [records[i]["label"] for i in index]
+        verdicts = [kept[i] for i in index]
+        scores = filter_metrics(labels, verdicts)
+        intervals = bootstrap_intervals(labels, verdicts, evaluate.bootstrap_resamples, evaluate.bootstrap_seed)
+        scores["f1_ci95"] = intervals["f1"]
+        scores["fp_reduction_ci95"] = intervals["fp_reduction"]
+        result[name] = scores
+    return result
+
+
+def run_evaluate_test(params: Params) -> dict:
+    """Score the champion with its frozen threshold on the test split; write metrics/test.json."""
+    from dvclive import Live
+
+    from iacsieve.champion import load_champion
+    from iacsieve.models.inputs import model_text
+    from iacsieve.training.predict import predict_proba
+
+    model, tokenizer, meta = load_champion(paths.CHAMPION)
+    records = read_jsonl(paths.split_file("test"))
+    probabilities = predict_proba(
+        model, tokenizer, [model_text(r) for r in records], batch_size=params.train.eval_batch_size,
+        max_length=meta["max_length"],
+    )
+    kept = apply_threshold(probabilities, meta["threshold"]).tolist()
+    result = {"threshold": meta["threshold"], **scored_groups(records, kept, params.evaluate)}
+    labels = [r["label"] for r in records]
+    result["glitch_as_is"] = filter_metrics(labels, [1] * len(labels))
+    with Live(dir=str(TEST_PLOTS), dvcyaml=False, save_dvc_exp=False, report=None) as live:
+        live.log_sklearn_plot("confusion_matrix", labels, kept, name="confusion_matrix")
+    atomic_write_text(TEST_METRICS, json.dumps(result, indent=2) + "\n")
+    overall = result["all"]
+    return {
+        "test_f1": overall["f1"],
+        "glitch_as_is_f1": result["glitch_as_is"]["f1"],
+        "fp_reduction": overall["fp_reduction"],
+        "tp_retention": overall["tp_retention"],
+    }

@@ -1,0 +1,226 @@
+"""Load and validate params.yaml before any work: one clear line per problem, naming the key."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Annotated, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from iacsieve.errors import IacsieveError
+
+TINY_CANDIDATES = ("tiny-roberta", "tiny-t5-small", "tiny-t5-base")
+_HF_ID = re.compile(r"^[A-Za-z0-9][\w.-]*/[\w.-]+$")
+
+PositiveInt = Annotated[int, Field(ge=1)]
+Fraction = Annotated[float, Field(gt=0, lt=1)]
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class DataParams(_Section):
+    source: str = "sample"
+    tech: Literal["ansible", "chef", "puppet"] | None = None
+
+
+class SampleParams(_Section):
+    seed: int = 2026
+    detections_per_tech: PositiveInt = 770
+    label_noise: Annotated[float, Field(ge=0, le=0.5)] = 0.07
+    min_lines: PositiveInt = 10
+    max_lines: PositiveInt = 200
+    other_smell_rows: Annotated[int, Field(ge=0)] = 30
+    nonsense_line_rows: Annotated[int, Field(ge=0)] = 2
+
+    @model_validator(mode="after")
+    def _lines_ordered(self):
+        if self.min_lines > self.max_lines:
+            raise ValueError("min_lines must not exceed max_lines")
+        return self
+
+
+class PreprocessParams(_Section):
+    context_lines: Annotated[int, Field(ge=0, le=100)] = 5
+    max_line_chars: Annotated[int, Field(ge=20, le=10_000)] = 400
+
+
+class SplitParams(_Section):
+    seed: int = 13
+    test_fraction: Annotated[float, Field(ge=0.02, le=0.5)] = 0.1
+    val_fraction: Annotated[float, Field(ge=0.02, le=0.5)] = 0.1
+
+
+class TokenizerParams(_Section):
+    vocab_size: Annotated[int, Field(ge=300, le=200_000)] = 4000
+    min_frequency: PositiveInt = 2
+
+
+class TrainParams(_Section):
+    epochs: PositiveInt = 6
+    learning_rate: Annotated[float, Field(gt=0, le=1)] = 5e-4
+    batch_size: PositiveInt = 32
+    eval_batch_size: PositiveInt = 64
+    max_length: Annotated[int, Field(ge=16, le=4096)] = 256
+    weight_decay: Annotated[float, Field(ge=0)] = 0.01
+    warmup_ratio: Annotated[float, Field(ge=0, lt=1)] = 0.1
+    lr_scheduler: Literal["linear", "cosine", "constant", "constant_with_warmup"] = "linear"
+    patience: PositiveInt = 2
+    min_delta: Annotated[float, Field(ge=0)] = 0.001
+    gradient_checkpointing: bool = False
+    seed: int = 42
+    threads: PositiveInt = 2
+    trust_remote_code: bool = False
+
+
+class CandidateParams(_Section):
+    """A Stage-1 candidate: a model name plus optional per-model training overrides."""
+
+    model: str
+    learning_rate: Annotated[float, Field(gt=0, le=1)] | None = None
+    batch_size: PositiveInt | None = None
+    gradient_checkpointing: bool | None = None
+
+    @field_validator("model")
+    @classmethod
+    def _known_model(cls, name: str) -> str:
+        if name in TINY_CANDIDATES or _HF_ID.match(name) or Path(name).is_dir():
+            return name
+        raise ValueError(
+            f"unknown candidate {name!r}: use one of {', '.join(TINY_CANDIDATES)}, a Hugging Face id "
+            "such as microsoft/codebert-base, or an existing local model folder"
+        )
+
+
+class Stage1Params(_Section):
+    candidates: dict[str, CandidateParams]
+    top_k: PositiveInt = 2
+
+    @field_validator("candidates", mode="before")
+    @classmethod
+    def _names_to_models(cls, value):
+        if isinstance(value, dict):
+            return {k: {"model": v} if isinstance(v, str) else v for k, v in value.items()}
+        return value
+
+    @model_validator(mode="after")
+    def _enough_candidates(self):
+        if not self.candidates:
+            raise ValueError("candidates must name at least one model")
+        if self.top_k > len(self.candidates):
+            raise ValueError(f"top_k={self.top_k} exceeds the {len(self.candidates)} candidates")
+        return self
+
+
+class Stage2Params(_Section):
+    ranks: list[PositiveInt]
+    learning_rates: list[Annotated[float, Field(gt=0, le=1)]]
+    batch_sizes: list[PositiveInt]
+
+    @model_validator(mode="after")
+    def _non_empty(self):
+        for name in ("ranks", "learning_rates", "batch_sizes"):
+            if not getattr(self, name):
+                raise ValueError(f"{name} must list at least one value")
+        return self
+
+
+class Stage3Params(_Section):
+    epochs: PositiveInt = 8
+    lr_scheduler: Literal["linear", "cosine", "constant", "constant_with_warmup"] = "cosine"
+    warmup_ratio: Annotated[float, Field(ge=0, lt=1)] = 0.1
+
+
+class ThresholdParams(_Section):
+    min: Annotated[float, Field(ge=0, le=1)] = 0.30
+    max: Annotated[float, Field(ge=0, le=1)] = 0.70
+    step: Annotated[float, Field(gt=0, le=1)] = 0.01
+
+    @model_validator(mode="after")
+    def _ordered(self):
+        if self.min > self.max:
+            raise ValueError("min must not exceed max")
+        return self
+
+
+class Stage4Params(_Section):
+    seeds: list[int]
+
+    @field_validator("seeds")
+    @classmethod
+    def _distinct(cls, seeds: list[int]) -> list[int]:
+        if not seeds or len(set(seeds)) != len(seeds):
+            raise ValueError("seeds must be a non-empty list of distinct integers")
+        return seeds
+
+
+class EvaluateParams(_Section):
+    bootstrap_resamples: Annotated[int, Field(ge=100)] = 1000
+    bootstrap_seed: int = 0
+
+
+class Params(_Section):
+    data: DataParams = DataParams()
+    sample: SampleParams = SampleParams()
+    preprocess: PreprocessParams = PreprocessParams()
+    split: SplitParams = SplitParams()
+    tokenizer: TokenizerParams = TokenizerParams()
+    train: TrainParams = TrainParams()
+    stage1: Stage1Params
+    stage2: Stage2Params
+    stage3: Stage3Params = Stage3Params()
+    threshold: ThresholdParams = ThresholdParams()
+    stage4: Stage4Params
+    evaluate: EvaluateParams = EvaluateParams()
+
+    @model_validator(mode="after")
+    def _ranks_within_top_k(self):
+        too_deep = [r for r in self.stage2.ranks if r > self.stage1.top_k]
+        if too_deep:
+            raise ValueError(f"stage2.ranks {too_deep} exceed stage1.top_k={self.stage1.top_k}")
+        return self
+
+
+def _first_error(exc: ValidationError, path: Path) -> str:
+    error = exc.errors()[0]
+    key = ".".join(str(part) for part in error["loc"]) or "(top level)"
+    if error["type"] == "extra_forbidden":
+        section = ".".join(str(part) for part in error["loc"][:-1])
+        model = _section_model(section)
+        allowed = f"; allowed keys: {', '.join(model.model_fields)}" if model else ""
+        return f"{path}: unknown key {key!r}{allowed}"
+    if error["type"] == "missing":
+        return f"{path}: missing key {key!r}"
+    message = error["msg"].removeprefix("Value error, ")
+    return f"{path}: {key}: {message} (got {error.get('input')!r})"
+
+
+def _section_model(section: str) -> type[BaseModel] | None:
+    model: type[BaseModel] | None = Params
+    for part in [p for p in section.split(".") if p]:
+        field = model.model_fields.get(part) if model else None
+        annotation = getattr(field, "annotation", None)
+        model = annotation if isinstance(annotation, type) and issubclass(annotation, BaseModel) else None
+    return model
+
+
+def load_params(path: str | Path = "params.yaml") -> Params:
+    """Read and validate the params file; any problem raises ``IacsieveError`` naming the key."""
+    params_path = Path(path)
+    try:
+        raw = yaml.safe_load(params_path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise IacsieveError(f"{params_path}: cannot read ({exc.strerror or exc})") from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f": line {mark.line + 1}" if mark else ""
+        raise IacsieveError(f"{params_path}{where}: not valid YAML") from None
+    if not isinstance(raw, dict):
+        raise IacsieveError(f"{params_path}: expected a mapping of sections")
+    try:
+        return Params.model_validate(raw)
+    except ValidationError as exc:
+        raise IacsieveError(_first_error(exc, params_path)) from None

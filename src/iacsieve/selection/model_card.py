@@ -1,0 +1,56 @@
+"""The champion's model card (README.md): data, selection, metrics, intended use."""
+
+from __future__ import annotations
+
+from iacsieve.params import Params
+
+
+def model_card(meta: dict, params: Params) -> str:
+    """Markdown model card of a frozen champion, from its ``iacsieve.json`` content."""
+    selection = meta["selection"]
+    seeds = "\n".join(f"| {seed} | {f1:.4f} |" for seed, f1 in selection["val_f1_by_seed"].items())
+    val = meta["val_metrics"]
+    config = meta["train_config"]
+    return f"""---
+library_name: transformers
+pipeline_tag: text-classification
+tags: [iacsieve, glitch, infrastructure-as-code, security, false-positive-filter]
+---
+# iacsieve champion: GLITCH false-positive filter
+
+A sequence classifier that reads one security-smell detection of the GLITCH static analyser
+(Ansible, Chef, Puppet) with ±{meta['context_lines']} lines of context and says whether it is a true positive
+(label `TP`) or a false positive (`FP`). Detections whose TP probability is at least the frozen
+threshold **{meta['threshold']:.2f}** are kept.
+
+- Base model: `{meta['base_model']}` (candidate `{meta['candidate']}`), fine-tuned with lr {config['learning_rate']},
+  batch {config['batch_size']}, up to {config['epochs']} epochs ({config['lr_scheduler']} schedule), seed {selection['seed']}.
+- Smells: {', '.join(meta['smells'])}.
+- Technologies: {', '.join(meta['techs'])}.
+- Data: `data.source: {params.data.source}`, split by file (test files held out), see `metrics/data.json`.
+
+## Selection (validation split only)
+Stage 4 trained the Stage-3 configuration with {len(selection['val_f1_by_seed'])} seeds, scored each on
+validation at the frozen threshold, and froze the seed with the median F1
+(min {selection['val_f1_min']:.4f}, max {selection['val_f1_max']:.4f}).
+
+| seed | val F1 |
+|---|---|
+{seeds}
+
+Validation metrics of this model: precision {val['precision']:.4f}, recall {val['recall']:.4f},
+F1 {val['f1']:.4f}, FP reduction {val['fp_reduction']:.4f}, TP retention {val['tp_retention']:.4f}.
+Test metrics with 95 % bootstrap confidence intervals are in `metrics/test.json` and
+`reports/report.md` of the pipeline that produced this model.
+
+## Intended use
+Triage of GLITCH `--csv` output with `iacsieve filter`: it ranks and removes likely false positives so
+reviewers see fewer of them. It is not a detector: it never adds findings, and detections of smells
+it was not trained on pass through unscored. Every filtered detection may still be a real problem;
+keep the unfiltered output for audits.
+
+## Loading
+`AutoModelForSequenceClassification.from_pretrained(<this folder>)` (safetensors weights) and
+`AutoTokenizer.from_pretrained(<this folder>)`; `iacsieve.Filter.from_pretrained(<this folder>)`
+first verifies `SHA256SUMS`.
+"""

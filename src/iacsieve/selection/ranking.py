@@ -1,0 +1,36 @@
+"""Choose among training runs by validation F1: argmax for stages 1–3, median seed for stage 4."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from iacsieve.errors import IacsieveError
+
+
+def read_run_metrics(folder: Path) -> dict[str, dict]:
+    """Map each run (sub-folder name) to its dvclive ``metrics.json``; the folder must hold at least one."""
+    runs = {}
+    for metrics_file in sorted(folder.glob("*/metrics.json")):
+        runs[metrics_file.parent.name] = json.loads(metrics_file.read_text(encoding="utf-8"))
+    if not runs:
+        raise IacsieveError(f"{folder}: no run metrics found (metrics.json per run)")
+    return runs
+
+
+def rank_runs(metrics_by_run: dict[str, dict], key: str = "val_f1") -> list[tuple[str, float]]:
+    """Runs sorted best first by ``key``; ties go to the run whose name sorts first."""
+    return sorted(((name, float(m[key])) for name, m in metrics_by_run.items()), key=lambda r: (-r[1], r[0]))
+
+
+def median_seed(f1_by_seed: dict[int, float]) -> int:
+    """The seed whose F1 is the median of all seeds.
+
+    With an even number of seeds the lower of the two middle values counts as the median (it is a
+    real run, not an average); when several seeds share the median F1, the lowest seed wins.
+    """
+    if not f1_by_seed:
+        raise ValueError("no seeds to choose from")
+    values = sorted(f1_by_seed.values())
+    median = values[(len(values) - 1) // 2]
+    return min(seed for seed, f1 in f1_by_seed.items() if f1 == median)

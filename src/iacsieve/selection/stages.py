@@ -1,0 +1,170 @@
+"""Selection stages: stage1_select, stage2_select, threshold_sweep, champion_freeze.
+
+None of them reads the test split: every choice is made on validation scores.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+from iacsieve import paths
+from iacsieve.atomic import atomic_dir, atomic_write_text
+from iacsieve.champion import CHAMPION_META, write_checksums
+from iacsieve.data.records import read_jsonl
+from iacsieve.errors import IacsieveError
+from iacsieve.evaluation.metrics import apply_threshold, filter_metrics
+from iacsieve.evaluation.threshold import sweep_thresholds
+from iacsieve.params import Params
+from iacsieve.selection.model_card import model_card
+from iacsieve.selection.ranking import median_seed, rank_runs
+from iacsieve.smells import TECHS, TRAINED_SMELLS
+from iacsieve.training.stages import RUN_RECORD, STAGE1_SELECTION, STAGE2_SELECTION
+
+THRESHOLD_METRICS = paths.METRICS / "threshold.json"
+THRESHOLD_PLOTS = paths.PLOTS / "threshold"
+CHAMPION_METRICS = paths.METRICS / "champion.json"
+VAL_SCORES = "val_scores.jsonl"
+RUN_ONLY_FILES = (RUN_RECORD, VAL_SCORES)
+
+
+def read_runs(stage_folder: Path, names: list[str] | None = None) -> dict[str, dict]:
+    """Run records (``iacsieve_run.json``) of a stage's runs, by run name; ``names`` must all exist."""
+    runs = {}
+    for record_file in sorted(stage_folder.glob(f"*/{RUN_RECORD}")):
+        runs[record_file.parent.name] = json.loads(record_file.read_text(encoding="utf-8"))
+    if names is not None:
+        missing = [n for n in names if n not in runs]
+        if missing:
+            raise IacsieveError(f"{stage_folder}: no finished run for {', '.join(missing)}")
+        runs = {n: runs[n] for n in names}
+    if not runs:
+        raise IacsieveError(f"{stage_folder}: no finished runs")
+    return runs
+
+
+def _summary_row(name: str, run: dict) -> dict:
+    config, summary = run["config"], run["summary"]
+    return {
+        "run": name,
+        "candidate": run["candidate"],
+        "model": config["model"],
+        "learning_rate": config["learning_rate"],
+        "batch_size": config["batch_size"],
+        "epochs_run": summary.get("epochs_run"),
+        "val_f1": summary["val_f1"],
+        "train_seconds": summary.get("train_seconds"),
+        "n_parameters": summary.get("n_parameters"),
+    }
+
+
+def _write_selection(path: Path, selection: dict) -> None:
+    atomic_write_text(path, json.dumps(selection, indent=2) + "\n")
+
+
+def run_stage1_select(params: Params) -> dict:
+    """Rank the Stage-1 candidates by val F1 (argmax rule) and pass the top-k families on."""
+    runs = read_runs(paths.MODELS / "stage1", list(params.stage1.candidates))
+    ranking = rank_runs({n: r["summary"] for n, r in runs.items()})
+    selection = {
+        "rule": "argmax val F1",
+        "top": [name for name, _ in ranking[: params.stage1.top_k]],
+        "runs": [_summary_row(name, runs[name]) for name, _ in ranking],
+    }
+    _write_selection(STAGE1_SELECTION, selection)
+    return {"top": selection["top"], "best_val_f1": ranking[0][1]}
+
+
+def run_stage2_select(params: Params) -> dict:
+    """Pick the Stage-2 grid point with the best val F1."""
+    runs = read_runs(paths.MODELS / "stage2")
+    ranking = rank_runs({n: r["summary"] for n, r in runs.items()})
+    rows = [_summary_row(name, runs[name]) for name, _ in ranking]
+    selection = {"rule": "argmax val F1", "best": rows[0], "runs": rows}
+    _write_selection(STAGE2_SELECTION, selection)
+    return {"best": rows[0]["run"], "val_f1": rows[0]["val_f1"]}
+
+
+def read_val_scores(run_folder: Path) -> tuple[list[int], list[float]]:
+    """(labels, positive-class probabilities) a run wrote for the validation split."""
+    rows = read_jsonl(run_folder / VAL_SCORES)
+    return [int(r["label"]) for r in rows], [float(r["proba"]) for r in rows]
+
+
+def run_threshold_sweep(params: Params) -> dict:
+    """Sweep thresholds on Stage-3 val probabilities; write metrics/threshold.json and the plots."""
+    from dvclive import Live
+
+    labels, probabilities = read_val_scores(paths.MODELS / "stage3")
+    grid = params.threshold
+    threshold, rows = sweep_thresholds(labels, probabilities, grid.min, grid.max, grid.step)
+    best = next(r for r in rows if r["threshold"] == threshold)
+    argmax = filter_metrics(labels, apply_threshold(probabilities, 0.5))
+    result = {
+        "threshold": threshold,
+        "val_f1": best["f1"],
+        "val_precision": best["precision"],
+        "val_recall": best["recall"],
+        "val_f1_at_0.5": argmax["f1"],
+    }
+    with Live(dir=str(THRESHOLD_PLOTS), dvcyaml=False, save_dvc_exp=False, report=None) as live:
+        live.log_plot("threshold", rows, x="threshold", y=["precision", "recall", "f1"], template="linear",
+                      title="Validation precision / recall / F1 by threshold", y_label="score")
+        live.log_sklearn_plot("precision_recall", labels, probabilities, name="precision_recall")
+    atomic_write_text(THRESHOLD_METRICS, json.dumps(result, indent=2) + "\n")
+    return result
+
+
+def run_champion_freeze(params: Params) -> dict:
+    """Score each Stage-4 seed on val at the frozen threshold; freeze the median seed to models/champion/."""
+    threshold = json.loads(THRESHOLD_METRICS.read_text(encoding="utf-8"))["threshold"]
+    seeds = params.stage4.seeds
+    runs = read_runs(paths.MODELS / "stage4", [str(s) for s in seeds])
+    val_by_seed = {}
+    for seed in seeds:
+        labels, probabilities = read_val_scores(paths.MODELS / "stage4" / str(seed))
+        val_by_seed[seed] = filter_metrics(labels, apply_threshold(probabilities, threshold))
+    f1_by_seed = {seed: m["f1"] for seed, m in val_by_seed.items()}
+    chosen = median_seed(f1_by_seed)
+    run = runs[str(chosen)]
+    f1_values = sorted(f1_by_seed.values())
+    meta = {
+        "threshold": threshold,
+        "context_lines": params.preprocess.context_lines,
+        "max_line_chars": params.preprocess.max_line_chars,
+        "max_length": run["config"]["max_length"],
+        "smells": list(TRAINED_SMELLS),
+        "techs": list(TECHS),
+        "source_run": f"stage4/{chosen}",
+        "candidate": run["candidate"],
+        "base_model": run["config"]["model"],
+        "train_config": run["config"],
+        "selection": {
+            "rule": "median val F1 over seeds at the frozen threshold (tie -> lower seed)",
+            "seed": chosen,
+            "val_f1_by_seed": {str(s): f for s, f in f1_by_seed.items()},
+            "val_f1_min": f1_values[0],
+            "val_f1_max": f1_values[-1],
+        },
+        "val_metrics": val_by_seed[chosen],
+    }
+    source = paths.MODELS / "stage4" / str(chosen)
+    with atomic_dir(paths.CHAMPION) as staging:
+        for item in source.iterdir():
+            if item.name not in RUN_ONLY_FILES and item.is_file():
+                shutil.copy2(item, staging / item.name)
+        (staging / CHAMPION_META).write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
+        (staging / "README.md").write_text(model_card(meta, params), encoding="utf-8")
+        write_checksums(staging)
+    metrics = {
+        "champion_seed": chosen,
+        "threshold": threshold,
+        "val_f1": f1_by_seed[chosen],
+        "val_f1_min": f1_values[0],
+        "val_f1_median": f1_by_seed[chosen],
+        "val_f1_max": f1_values[-1],
+        **{f"val_f1_seed_{s}": f for s, f in f1_by_seed.items()},
+    }
+    atomic_write_text(CHAMPION_METRICS, json.dumps(metrics, indent=2) + "\n")
+    return metrics

@@ -1,0 +1,118 @@
+"""The four training stages: which config each run uses, where it reads and writes."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, replace
+from pathlib import Path
+
+from iacsieve import paths
+from iacsieve.atomic import atomic_write_text
+from iacsieve.data.records import read_jsonl
+from iacsieve.errors import IacsieveError
+from iacsieve.params import TINY_CANDIDATES, Params
+from iacsieve.training.run import TrainConfig, train_run
+
+STAGE1_SELECTION = paths.SELECTION / "stage1.json"
+STAGE2_SELECTION = paths.SELECTION / "stage2.json"
+RUN_RECORD = "iacsieve_run.json"
+
+
+def base_config(params: Params, candidate: str) -> TrainConfig:
+    """The training config of a Stage-1 candidate: ``train`` defaults plus the candidate's overrides."""
+    if candidate not in params.stage1.candidates:
+        known = ", ".join(params.stage1.candidates)
+        raise IacsieveError(f"params.yaml: stage1.candidates has no {candidate!r} (known: {known})")
+    spec = params.stage1.candidates[candidate]
+    train = params.train.model_dump()
+    overrides = {k: v for k, v in spec.model_dump().items() if k != "model" and v is not None}
+    train.update(overrides)
+    return TrainConfig(
+        model=spec.model,
+        tokenizer_dir=str(paths.TOKENIZER) if spec.model in TINY_CANDIDATES else None,
+        **train,
+    )
+
+
+def run_training(config: TrainConfig, stage: str, run: str, candidate: str) -> dict:
+    """Train one run on the train split, scored on val; model, checkpoints and dvclive under ``stage/run``.
+
+    Beside the model it writes ``iacsieve_run.json`` (candidate, config, summary): what the
+    selection stages read.
+    """
+    train_records = read_jsonl(paths.split_file("train"))
+    val_records = read_jsonl(paths.split_file("val"))
+    run_path = Path(stage) / run if run else Path(stage)
+    summary = train_run(
+        config,
+        train_records,
+        val_records,
+        out_dir=paths.MODELS / run_path,
+        checkpoint_dir=paths.CHECKPOINTS / run_path,
+        live_dir=paths.METRICS / run_path,
+    )
+    record = {"run": run_path.as_posix(), "candidate": candidate, "config": asdict(config), "summary": summary}
+    atomic_write_text(paths.MODELS / run_path / RUN_RECORD, json.dumps(record, indent=2, sort_keys=True) + "\n")
+    return {"run": record["run"], "model": config.model, "val_f1": summary.get("val_f1")}
+
+
+def run_stage1(params: Params, candidate: str) -> dict:
+    """Stage 1: one candidate model family with the default recipe."""
+    return run_training(base_config(params, candidate), "stage1", candidate, candidate)
+
+
+def _read_selection(path: Path) -> dict:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise IacsieveError(f"{path}: missing; run the previous stage first (dvc repro)") from None
+
+
+def stage2_candidate(rank: int) -> str:
+    """The Stage-1 family ranked ``rank`` (1 = best)."""
+    top = _read_selection(STAGE1_SELECTION)["top"]
+    if rank > len(top):
+        raise IacsieveError(f"stage2: rank {rank} but stage 1 passed on only {len(top)} families")
+    return top[rank - 1]
+
+
+def run_stage2(params: Params, rank: int, learning_rate: float, batch_size: int, name: str) -> dict:
+    """Stage 2: one point of the learning-rate x batch-size grid for a top-k family."""
+    candidate = stage2_candidate(rank)
+    config = replace(base_config(params, candidate), learning_rate=learning_rate, batch_size=batch_size)
+    return run_training(config, "stage2", name, candidate)
+
+
+def stage3_config(params: Params) -> tuple[str, TrainConfig]:
+    """(candidate, config): the best Stage-2 config with Stage 3's longer schedule."""
+    best = _read_selection(STAGE2_SELECTION)["best"]
+    config = replace(
+        base_config(params, best["candidate"]),
+        learning_rate=best["learning_rate"],
+        batch_size=best["batch_size"],
+    )
+    stage3 = params.stage3
+    config = replace(config, epochs=stage3.epochs, lr_scheduler=stage3.lr_scheduler, warmup_ratio=stage3.warmup_ratio)
+    return best["candidate"], config
+
+
+def run_stage3(params: Params) -> dict:
+    """Stage 3: the best Stage-2 config trained once more (its val scores feed the threshold sweep)."""
+    candidate, config = stage3_config(params)
+    return run_training(config, "stage3", "", candidate)
+
+
+def run_stage4(params: Params, seed: int) -> dict:
+    """Stage 4: the Stage-3 config with another seed."""
+    candidate, config = stage3_config(params)
+    return run_training(replace(config, seed=seed), "stage4", str(seed), candidate)
+
+
+def run_tokenizer(params: Params) -> dict:
+    """Train the byte-level BPE tokenizer of the tiny-* candidates on the train split's model texts."""
+    from iacsieve.models.inputs import model_text
+    from iacsieve.models.tokenizer import train_bpe_tokenizer
+
+    texts = [model_text(r) for r in read_jsonl(paths.split_file("train"))]
+    tokenizer = train_bpe_tokenizer(texts, paths.TOKENIZER, params.tokenizer.vocab_size, params.tokenizer.min_frequency)
+    return {"vocab_size": len(tokenizer)}

@@ -1,0 +1,75 @@
+"""Threshold sweep against scikit-learn, median-seed selection, metrics, bootstrap CIs."""
+
+import numpy as np
+import pytest
+from sklearn.metrics import f1_score, precision_score, recall_score
+
+from iacsieve.evaluation.bootstrap import bootstrap_intervals
+from iacsieve.evaluation.metrics import filter_metrics
+from iacsieve.evaluation.threshold import sweep_thresholds, threshold_grid
+from iacsieve.selection.ranking import median_seed, rank_runs
+
+
+def test_grid_is_030_to_070_in_41_steps():
+    grid = threshold_grid(0.30, 0.70, 0.01)
+    assert len(grid) == 41 and grid[0] == 0.30 and grid[-1] == 0.70 and 0.45 in grid
+
+
+def test_sweep_matches_scikit_learn_on_hand_made_probabilities():
+    rng = np.random.default_rng(3)
+    labels = rng.integers(0, 2, 300)
+    proba = np.clip(labels * 0.25 + rng.random(300) * 0.75, 0, 1)
+    best, rows = sweep_thresholds(labels, proba, 0.30, 0.70, 0.01)
+    for row in rows:
+        pred = (proba >= row["threshold"]).astype(int)
+        assert row["f1"] == pytest.approx(f1_score(labels, pred))
+        assert row["precision"] == pytest.approx(precision_score(labels, pred, zero_division=0))
+        assert row["recall"] == pytest.approx(recall_score(labels, pred))
+    best_f1 = max(f1_score(labels, (proba >= t).astype(int)) for t in threshold_grid(0.3, 0.7, 0.01))
+    assert next(r for r in rows if r["threshold"] == best)["f1"] == pytest.approx(best_f1)
+
+
+def test_sweep_picks_the_obvious_threshold():
+    labels = [0, 0, 0, 1, 1, 1]
+    proba = [0.1, 0.35, 0.41, 0.42, 0.8, 0.9]
+    best, _ = sweep_thresholds(labels, proba, 0.30, 0.70, 0.01)
+    assert best == 0.42
+
+
+def test_median_seed_odd_and_even_and_ties():
+    assert median_seed({41: 0.70, 42: 0.80, 43: 0.75}) == 43
+    assert median_seed({41: 0.70, 42: 0.80, 43: 0.75, 44: 0.90}) == 43
+    assert median_seed({41: 0.70, 42: 0.75, 43: 0.75}) == 42
+    assert median_seed({45: 0.75, 41: 0.75, 42: 0.70}) == 41
+    assert median_seed({7: 0.5}) == 7
+
+
+def test_rank_runs_best_first_with_name_tiebreak():
+    assert rank_runs({"b": {"val_f1": 0.7}, "a": {"val_f1": 0.7}, "c": {"val_f1": 0.9}}) == [
+        ("c", 0.9), ("a", 0.7), ("b", 0.7)
+    ]
+
+
+def test_filter_metrics_fp_reduction_and_tp_retention():
+    labels = [1, 1, 1, 0, 0, 0, 0, 0]
+    kept = [1, 1, 0, 1, 0, 0, 0, 0]
+    m = filter_metrics(labels, kept)
+    assert (m["tp"], m["fn"], m["fp"], m["tn"]) == (2, 1, 1, 4)
+    assert m["fp_reduction"] == pytest.approx(4 / 5)
+    assert m["tp_retention"] == pytest.approx(2 / 3)
+    assert m["f1"] == pytest.approx(2 / 3)
+    glitch = filter_metrics(labels, [1] * 8)
+    assert glitch["fp_reduction"] == 0 and glitch["tp_retention"] == 1
+
+
+def test_bootstrap_interval_contains_point_estimate_and_is_seeded():
+    rng = np.random.default_rng(0)
+    labels = rng.integers(0, 2, 400)
+    kept = np.where(rng.random(400) < 0.8, labels, 1 - labels)
+    a = bootstrap_intervals(labels, kept, 1000, seed=5)
+    b = bootstrap_intervals(labels, kept, 1000, seed=5)
+    assert a == b
+    point = filter_metrics(labels, kept)
+    assert a["f1"][0] < point["f1"] < a["f1"][1]
+    assert a["fp_reduction"][0] < point["fp_reduction"] < a["fp_reduction"][1]
+    assert 0.03 < a["f1"][1] - a["f1"][0] < 0.2
