@@ -68,3 +68,10 @@ def test_stage_script_fails_fast_with_one_line(tmp_path):
     assert time.monotonic() - start < 5
     assert proc.returncode == 2
     assert proc.stderr.count("\n") == 1 and "learning_rte" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_reference_scale_params_are_valid():
+    params = load_params(ROOT / "params-reference.yaml")
+    assert params.stage1.candidates["codet5p-220m"].model == "Salesforce/codet5p-220m"
+    assert params.stage4.seeds == [41, 42, 43, 44, 45]
+    assert min(params.stage2.learning_rates) == pytest.approx(3e-5)

@@ -1,1 +1,12 @@
-"""iacsieve: filter false positives of IaC security smell detectors."""
+"""iacsieve: filter false positives of IaC security smell detectors (GLITCH) with code encoders."""
+
+__all__ = ["Filter"]
+
+
+def __getattr__(name: str):
+    # Imported lazily so that `import iacsieve` (and params validation) does not load torch.
+    if name == "Filter":
+        from iacsieve.filtering.filter import Filter
+
+        return Filter
+    raise AttributeError(f"module 'iacsieve' has no attribute {name!r}")

@@ -162,6 +162,43 @@ class EvaluateParams(_Section):
     bootstrap_seed: int = 0
 
 
+Scalar = int | float | str | bool
+
+
+class SweepParams(_Section):
+    """A sweep: the DVC stage each experiment reproduces and named grids (parameter -> values)."""
+
+    target: str
+    grids: dict[str, dict[str, list[Scalar]]]
+
+    @field_validator("grids")
+    @classmethod
+    def _non_empty(cls, grids):
+        for name, axes in grids.items():
+            if not axes or any(not values for values in axes.values()):
+                raise ValueError(f"grid {name!r} must give at least one value for each parameter")
+        return grids
+
+
+class JobResources(_Section):
+    """Resources of one SLURM array task."""
+
+    cpus_per_task: PositiveInt = 1
+    mem: str = "4G"
+    time: str = "01:00:00"
+    gres: str | None = None
+    threads: PositiveInt = 1  # torch threads per task (train.threads is overridden with it)
+
+
+class SlurmParams(_Section):
+    partition: str | None = None
+    concurrency: PositiveInt = 2  # most array tasks running at once (the %N of --array)
+    setup: str = "slurm/setup-env.sh"  # sourced by every task: the one place for site set-up
+    log_dir: str = "slurm/logs"
+    cpu: JobResources = JobResources()
+    gpu: JobResources = JobResources(cpus_per_task=8, mem="32G", time="12:00:00", gres="gpu:1", threads=8)
+
+
 class Params(_Section):
     data: DataParams = DataParams()
     sample: SampleParams = SampleParams()
@@ -175,6 +212,8 @@ class Params(_Section):
     threshold: ThresholdParams = ThresholdParams()
     stage4: Stage4Params
     evaluate: EvaluateParams = EvaluateParams()
+    sweeps: dict[str, SweepParams] = {}
+    slurm: SlurmParams = SlurmParams()
 
     @model_validator(mode="after")
     def _ranks_within_top_k(self):

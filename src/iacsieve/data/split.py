@@ -13,8 +13,8 @@ SPLITS = ("train", "val", "test")
 
 
 def _one_fold(records: list[dict], n_splits: int, seed: int) -> tuple[list[dict], list[dict]]:
-    """Hold out one of ``n_splits`` file-grouped folds stratified by tech x smell: (rest, held_out)."""
-    strata = np.array([f"{r['tech']}|{r['smell']}" for r in records])
+    """Hold out one of ``n_splits`` file-grouped folds stratified by tech x smell x label: (rest, held_out)."""
+    strata = np.array([f"{r['tech']}|{r['smell']}|{r['label']}" for r in records])
     groups = np.array([r["file"] for r in records])
     folds = StratifiedGroupKFold(n_splits=n_splits, shuffle=True, random_state=seed)
     rest_index, held_index = next(folds.split(np.zeros(len(records)), strata, groups))

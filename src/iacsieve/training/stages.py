@@ -12,6 +12,7 @@ from iacsieve.data.records import read_jsonl
 from iacsieve.errors import IacsieveError
 from iacsieve.params import TINY_CANDIDATES, Params
 from iacsieve.training.run import TrainConfig, train_run
+from iacsieve.training.threads import threads_for_run
 
 STAGE1_SELECTION = paths.SELECTION / "stage1.json"
 STAGE2_SELECTION = paths.SELECTION / "stage2.json"
@@ -27,6 +28,7 @@ def base_config(params: Params, candidate: str) -> TrainConfig:
     train = params.train.model_dump()
     overrides = {k: v for k, v in spec.model_dump().items() if k != "model" and v is not None}
     train.update(overrides)
+    train["threads"] = threads_for_run(train["threads"])
     return TrainConfig(
         model=spec.model,
         tokenizer_dir=str(paths.TOKENIZER) if spec.model in TINY_CANDIDATES else None,

@@ -1,0 +1,125 @@
+"""The ``iacsieve`` command: ``filter`` new GLITCH output with the champion, ``sweep`` a stage grid."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from iacsieve import paths
+from iacsieve.atomic import atomic_write_text
+from iacsieve.cli_support import EXIT_USER_ERROR, run_guarded
+
+
+class OneLineParser(argparse.ArgumentParser):
+    """Argument errors print one line (not the usage block) and exit 2."""
+
+    def error(self, message: str):
+        self.exit(EXIT_USER_ERROR, f"{self.prog}: error: {message}\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from iacsieve.filtering.formats import FORMATS
+
+    parser = OneLineParser(prog="iacsieve", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=OneLineParser)
+
+    filter_cmd = commands.add_parser("filter", help="score GLITCH detections and keep the likely true positives")
+    filter_cmd.add_argument("--glitch", action="append", required=True, type=Path, metavar="CSV",
+                            help="GLITCH --csv output (repeat for several)")
+    filter_cmd.add_argument("--scripts", required=True, type=Path, metavar="DIR",
+                            help="the folder GLITCH was run from: PATHs in the CSV are relative to it")
+    filter_cmd.add_argument("--model", type=Path, default=paths.CHAMPION, help="champion folder (default: %(default)s)")
+    filter_cmd.add_argument("--format", choices=FORMATS, default="sarif", help="output format (default: %(default)s)")
+    filter_cmd.add_argument("-o", "--output", type=Path, help="output file (default: standard output)")
+    filter_cmd.add_argument("--keep-all", action="store_true",
+                            help="write every detection with its score and verdict, not only the kept ones")
+    filter_cmd.add_argument("--batch-size", type=int, default=64)
+    filter_cmd.add_argument("--force", action="store_true", help="overwrite an existing output file")
+
+    sweep_cmd = commands.add_parser("sweep", help="one DVC experiment per grid point of sweeps.<stage> in params.yaml")
+    sweep_cmd.add_argument("stage", help="a key of sweeps: in params.yaml, e.g. stage2")
+    sweep_cmd.add_argument("--grid", default="default", help="grid name under sweeps.<stage>.grids (default: %(default)s)")
+    sweep_cmd.add_argument("--params", type=Path, default=Path("params.yaml"))
+    sweep_cmd.add_argument("--dry-run", action="store_true", help="print the points, queue nothing")
+    sweep_cmd.add_argument("--slurm", action="store_true", help="submit an sbatch array job instead of DVC's local queue")
+    sweep_cmd.add_argument("--kind", choices=("cpu", "gpu"), default="cpu", help="SLURM resources from slurm.<kind>")
+    sweep_cmd.add_argument("--after", metavar="JOBID", help="SLURM: start only after JOBID succeeded (afterok)")
+    sweep_cmd.add_argument("--wait", action="store_true", help="SLURM: wait for every task, print their states")
+
+    task_cmd = commands.add_parser("sweep-task", help="(run by SLURM) run one grid point as a DVC experiment")
+    task_cmd.add_argument("--points", type=Path, required=True)
+    task_cmd.add_argument("--index", type=int, required=True)
+    task_cmd.add_argument("--threads", type=int, default=1)
+    return parser
+
+
+def run_filter(args: argparse.Namespace) -> None:
+    from iacsieve.errors import IacsieveError
+    from iacsieve.filtering.filter import Filter
+    from iacsieve.filtering.formats import WRITERS
+
+    if args.output is not None and args.output.exists() and not args.force:
+        raise IacsieveError(f"{args.output}: already exists (use --force to overwrite)")
+    if args.batch_size < 1:
+        raise IacsieveError(f"--batch-size must be at least 1, got {args.batch_size}")
+    result = Filter.from_pretrained(args.model, batch_size=args.batch_size).filter_glitch(args.glitch, args.scripts)
+    text = WRITERS[args.format](result, args.keep_all)
+    if args.output is None:
+        sys.stdout.write(text)
+    else:
+        atomic_write_text(args.output, text)
+    print(f"iacsieve filter: {result.summary()}", file=sys.stderr)
+
+
+def run_sweep(args: argparse.Namespace) -> None:
+    import yaml
+
+    from iacsieve.errors import IacsieveError
+    from iacsieve.params import load_params
+    from iacsieve.sweeps import enqueue, grid_points
+
+    params = load_params(args.params)
+    raw = yaml.safe_load(args.params.read_text(encoding="utf-8"))
+    points = grid_points(params, raw, args.stage, args.grid)
+    for point in points:
+        print(f"{point.name}: dvc exp run {' '.join(point.exp_run_args())}")
+    if args.dry_run:
+        return
+    if not args.slurm:
+        enqueue(points)
+        print(f"queued {len(points)} experiments. Run them: dvc queue start -j 2  (or dvc exp run --run-all -j 2)")
+        print("watch: dvc queue status   compare: dvc exp show")
+        return
+    from iacsieve import slurm
+
+    job_id, run_dir = slurm.submit(points, args.stage, params.slurm, args.kind, args.after)
+    print(f"submitted array job {job_id} ({len(points)} tasks, scripts in {run_dir}, logs in {params.slurm.log_dir}/)")
+    print(f"chain the next stage: iacsieve sweep <stage> --slurm --after {job_id}")
+    if args.wait:
+        slurm.wait(job_id)
+        states = slurm.task_states(job_id, slurm.read_points(run_dir / "points.jsonl"))
+        for task in states:
+            print(f"  task {task.index} {task.name}: {task.state} exit {task.exit_code}")
+        failed = [t.name for t in states if not t.ok]
+        print(f"{len(states) - len(failed)}/{len(states)} tasks succeeded; compare: dvc exp show")
+        if failed:
+            raise IacsieveError(f"SLURM job {job_id}: {len(failed)} task(s) failed: {', '.join(failed)}")
+
+
+def run_sweep_task(args: argparse.Namespace) -> None:
+    from iacsieve import slurm
+
+    code = slurm.run_task(args.points, args.index, args.threads)
+    if code:
+        raise SystemExit(code)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    handlers = {"filter": run_filter, "sweep": run_sweep, "sweep-task": run_sweep_task}
+    return run_guarded(lambda: handlers[args.command](args), f"iacsieve {args.command}")
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

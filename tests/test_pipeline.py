@@ -1,0 +1,121 @@
+"""End-to-end: `dvc repro` of the whole DAG on a small default, as a fresh clone runs it."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+
+from conftest import run
+
+pytestmark = pytest.mark.slow
+
+TEST_READERS = {"evaluate_test", "baselines", "report"}
+
+
+def test_second_repro_has_nothing_to_do(pipeline_repo):
+    proc = run(["dvc", "status"], pipeline_repo)
+    assert "up to date" in proc.stdout, proc.stdout
+
+
+def test_no_stage_but_evaluation_reads_the_test_split(pipeline_repo):
+    lock = yaml.safe_load((pipeline_repo / "dvc.lock").read_text())
+    test_paths = ("data/processed", "data/processed/test", "metrics/test.json", "models/champion")
+    for stage, entry in lock["stages"].items():
+        deps = [d["path"] for d in entry.get("deps", [])]
+        reads_test = [d for d in deps if d == "data/processed" or d.startswith("data/processed/test")
+                      or d == "metrics/test.json"]
+        if stage.split("@")[0] not in TEST_READERS:
+            assert not reads_test, f"{stage} depends on {reads_test}"
+    assert any(d["path"] == "data/processed/test.jsonl" for d in lock["stages"]["evaluate_test"]["deps"])
+    assert test_paths
+
+
+def test_split_keeps_files_apart_and_writes_statistics(pipeline_repo):
+    processed = pipeline_repo / "data" / "processed"
+    files = {}
+    for split in ("train", "val", "test"):
+        rows = [json.loads(line) for line in (processed / f"{split}.jsonl").read_text().splitlines()]
+        files[split] = {r["file"] for r in rows}
+        assert rows and set(rows[0]) >= {"id", "tech", "glitch_code", "smell", "file", "line", "content", "context", "label"}
+    assert not files["test"] & (files["train"] | files["val"])
+    assert not files["train"] & files["val"]
+    for tech in ("ansible", "chef", "puppet"):
+        assert (processed / f"test_{tech}.jsonl").stat().st_size > 0
+    stats = json.loads((pipeline_repo / "metrics" / "data.json").read_text())
+    assert stats["train"]["records"] > 7 * stats["test"]["records"] / 2
+
+
+def test_champion_is_frozen_as_designed(pipeline_repo):
+    champion = pipeline_repo / "models" / "champion"
+    names = {p.name for p in champion.iterdir()}
+    assert {"model.safetensors", "config.json", "iacsieve.json", "README.md", "SHA256SUMS"} <= names
+    assert not any(n.endswith(".bin") for n in names)
+    meta = json.loads((champion / "iacsieve.json").read_text())
+    assert 0.30 <= meta["threshold"] <= 0.70
+    assert meta["context_lines"] == 5
+    assert set(meta["selection"]["val_f1_by_seed"]) == {"41", "42", "43"}
+    f1s = sorted(meta["selection"]["val_f1_by_seed"].values())
+    assert meta["selection"]["val_f1_by_seed"][str(meta["selection"]["seed"])] == f1s[1]
+    threshold = json.loads((pipeline_repo / "metrics" / "threshold.json").read_text())
+    assert threshold["threshold"] == meta["threshold"]
+
+
+def test_champion_loads_with_plain_transformers(pipeline_repo):
+    from transformers import AutoModelForSequenceClassification, AutoTokenizer
+
+    champion = pipeline_repo / "models" / "champion"
+    model = AutoModelForSequenceClassification.from_pretrained(champion)
+    tokenizer = AutoTokenizer.from_pretrained(champion)
+    assert model.config.id2label == {0: "FP", 1: "TP"}
+    batch = tokenizer(["Hard-coded secret\npassword: x\n>> password: x"], return_tensors="pt")
+    assert model(**batch).logits.shape == (1, 2)
+
+
+def test_champion_beats_glitch_as_is_on_test_f1(pipeline_repo):
+    test = json.loads((pipeline_repo / "metrics" / "test.json").read_text())
+    assert test["all"]["f1"] > test["glitch_as_is"]["f1"]
+    for group in ("all", "ansible", "chef", "puppet"):
+        low, high = test[group]["f1_ci95"]
+        assert low <= test[group]["f1"] <= high
+        assert 0 <= test[group]["fp_reduction"] <= 1
+    assert test["glitch_as_is"]["fp_reduction"] == 0
+
+
+def test_exp_show_lists_stage_metrics(pipeline_repo):
+    table = run(["dvc", "exp", "show", "--csv"], pipeline_repo).stdout
+    header = next(csv.reader(io.StringIO(table)))
+    assert "threshold" in header and "val_f1" in header
+    assert any(h.startswith("stage2.learning_rates") for h in header) or "stage2.learning_rates" in header
+
+
+def test_plots_render_offline(pipeline_repo, tmp_path):
+    run(["dvc", "plots", "show", "-o", str(tmp_path / "plots")], pipeline_repo)
+    html = (tmp_path / "plots" / "index.html").read_text()
+    assert "vegaEmbed" in html and "cdn.jsdelivr" not in html and "unpkg.com" not in html
+    assert "threshold.json" in html and "precision_recall.json" in html
+
+
+def test_report_has_every_stage(pipeline_repo):
+    report = (pipeline_repo / "reports" / "report.md").read_text()
+    for heading in ("## Stage 1", "## Stage 2", "## Stage 3", "## Stage 4", "## Test"):
+        assert heading in report
+    assert "GLITCH as-is" in report
+
+
+def test_candidate_swap_to_local_hf_checkpoint_is_a_params_change(pipeline_repo, tmp_path):
+    local = tmp_path / "local-roberta"
+    import shutil
+
+    shutil.copytree(pipeline_repo / "models" / "stage1" / "roberta", local)
+    run(["dvc", "exp", "run", "--temp", "-n", "local-candidate", "stage1_train@local",
+         "-S", f"stage1.candidates.local={local}"], pipeline_repo)
+    table = run(["dvc", "exp", "show", "--csv", "--experiments"], pipeline_repo).stdout
+    rows = list(csv.DictReader(io.StringIO(table)))
+    row = next(r for r in rows if r.get("Experiment") == "local-candidate")
+    f1_columns = [k for k, v in row.items() if k == "val_f1" and v not in ("", "-", None)]
+    assert f1_columns
