@@ -85,4 +85,6 @@ def pipeline_repo(tmp_path_factory) -> Path:
     base = tmp_path_factory.mktemp("pipeline")
     repo = copy_project(base / "repo", FAST_PARAMS, remote=base / "remote")
     run(["dvc", "repro"], repo)
+    run(["git", "-c", "user.name=t", "-c", "user.email=t@t", "add", "-A"], repo)
+    run(["git", "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "repro"], repo)
     return repo

@@ -19,3 +19,11 @@ REPORTS = Path("reports")
 def split_file(split: str) -> Path:
     """The JSONL of a split: train, val, test, or test_<tech>."""
     return PROCESSED / f"{split}.jsonl"
+
+
+STAGE1_SELECTION = SELECTION / "stage1.json"
+STAGE2_SELECTION = SELECTION / "stage2.json"
+#: Written beside each run's model: candidate, config and summary, read by the selection stages.
+RUN_RECORD = "iacsieve_run.json"
+#: Written beside each run's model: one line per val record with its positive-class probability.
+VAL_SCORES = "val_scores.jsonl"

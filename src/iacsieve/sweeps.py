@@ -69,7 +69,8 @@ def grid_points(params: Params, raw_params: dict, stage: str, grid: str) -> list
             wrapped = [value] if isinstance(_lookup(raw_params, key), list) else value
             overrides.append(f"{key}={_yaml_value(wrapped)}")
             parts.append(f"{_abbreviation(key)}{value}")
-        name = re.sub(r"[^A-Za-z0-9._-]", "_", "-".join([stage, *parts]))
+        prefix = [stage] if grid == "default" else [stage, grid]
+        name = re.sub(r"[^A-Za-z0-9._-]", "_", "-".join([*prefix, *parts]))
         points.append(GridPoint(name=name, target=sweep.target, overrides=tuple(overrides)))
     return points
 

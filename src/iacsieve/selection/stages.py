@@ -20,12 +20,12 @@ from iacsieve.params import Params
 from iacsieve.selection.model_card import model_card
 from iacsieve.selection.ranking import median_seed, rank_runs
 from iacsieve.smells import TECHS, TRAINED_SMELLS
-from iacsieve.training.stages import RUN_RECORD, STAGE1_SELECTION, STAGE2_SELECTION
 
 THRESHOLD_METRICS = paths.METRICS / "threshold.json"
 THRESHOLD_PLOTS = paths.PLOTS / "threshold"
 CHAMPION_METRICS = paths.METRICS / "champion.json"
-VAL_SCORES = "val_scores.jsonl"
+RUN_RECORD, VAL_SCORES = paths.RUN_RECORD, paths.VAL_SCORES
+STAGE1_SELECTION, STAGE2_SELECTION = paths.STAGE1_SELECTION, paths.STAGE2_SELECTION
 RUN_ONLY_FILES = (RUN_RECORD, VAL_SCORES)
 
 

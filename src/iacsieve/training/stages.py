@@ -14,9 +14,9 @@ from iacsieve.params import TINY_CANDIDATES, Params
 from iacsieve.training.run import TrainConfig, train_run
 from iacsieve.training.threads import threads_for_run
 
-STAGE1_SELECTION = paths.SELECTION / "stage1.json"
-STAGE2_SELECTION = paths.SELECTION / "stage2.json"
-RUN_RECORD = "iacsieve_run.json"
+STAGE1_SELECTION = paths.STAGE1_SELECTION
+STAGE2_SELECTION = paths.STAGE2_SELECTION
+RUN_RECORD = paths.RUN_RECORD
 
 
 def base_config(params: Params, candidate: str) -> TrainConfig:

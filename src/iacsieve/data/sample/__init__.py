@@ -1,0 +1,39 @@
+"""The embedded sample corpus: a seeded generator of Ansible/Chef/Puppet scripts, GLITCH-style detections on
+them, and oracle labels whose truth depends on the surrounding code.
+
+``generate_sample(out_dir, SampleParams(...))`` writes::
+
+    <out_dir>/ansible/<project>/...yml   <out_dir>/chef/<cookbook>/...rb   <out_dir>/puppet/<module>/...pp
+    <out_dir>/glitch/{ansible,chef,puppet}.csv   GLITCH --csv output, as if run from <out_dir>
+    <out_dir>/labels.csv                         PATH,LINE,CODE,LABEL (CODE = GLITCH smell code)
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from iacsieve.atomic import atomic_dir
+from iacsieve.data.sample.corpus import Corpus, build_corpus
+from iacsieve.data.sample.params import SampleParams
+from iacsieve.smells import TECHS
+
+__all__ = ["Corpus", "SampleParams", "build_corpus", "generate_sample"]
+
+
+def generate_sample(out_dir: Path, params: SampleParams) -> dict:
+    """Generate the corpus and write it to ``out_dir`` atomically (complete or not at all).
+
+    Returns the stats: detections per technology x trained smell x label, TP share, noise rate, files.
+    """
+    corpus = build_corpus(params)
+    with atomic_dir(out_dir) as staging:
+        for path, source in corpus.files.items():
+            target = staging / path
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(source.text, encoding="utf-8", newline="\n")
+        glitch = staging / "glitch"
+        glitch.mkdir()
+        for tech in TECHS:
+            (glitch / f"{tech}.csv").write_text(corpus.glitch_csv(tech), encoding="utf-8", newline="\n")
+        (staging / "labels.csv").write_text(corpus.labels_csv(), encoding="utf-8", newline="\n")
+    return corpus.stats

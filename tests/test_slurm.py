@@ -1,0 +1,113 @@
+"""Sweeps as DVC experiments: locally with DVC's queue, and as a SLURM array job on a real cluster."""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from conftest import FAST_PARAMS, ROOT, copy_project, deep_update, run
+
+pytestmark = pytest.mark.slow
+
+SWEEP_PARAMS = deep_update(dict(FAST_PARAMS), {
+    "sweeps": {"stage2": {"target": "stage2_select", "grids": {
+        "default": {"stage2.learning_rates": [0.0005, 0.001], "stage2.batch_sizes": [16, 32]},
+        "broken": {"stage2.learning_rates": [-1, 0.0005], "stage2.batch_sizes": [32]},
+    }}},
+})
+
+
+def experiments(repo: Path) -> list[dict]:
+    table = run(["dvc", "exp", "show", "--csv", "--experiments"], repo).stdout
+    return [r for r in csv.DictReader(io.StringIO(table)) if r.get("Experiment")]
+
+
+def cluster_ready() -> bool:
+    if not shutil.which("sinfo"):
+        return False
+    proc = subprocess.run(["sinfo", "-h", "-o", "%a"], capture_output=True, text=True)
+    return proc.returncode == 0 and "up" in proc.stdout
+
+
+@pytest.fixture(scope="module")
+def slurm_cluster():
+    """The one-node cluster .ci/run started, or one started here (root, Debian) and stopped after."""
+    if cluster_ready():
+        yield
+        return
+    if os.geteuid() != 0 or not shutil.which("apt-get"):
+        pytest.skip("no SLURM cluster and cannot start one (needs root on Debian)")
+    subprocess.run(["bash", str(ROOT / "slurm/local-cluster/start.sh")], check=True)
+    try:
+        yield
+    finally:
+        subprocess.run(["bash", str(ROOT / "slurm/local-cluster/stop.sh")], check=False)
+
+
+@pytest.fixture(scope="module")
+def sweep_repo(tmp_path_factory) -> Path:
+    repo = copy_project(tmp_path_factory.mktemp("sweep") / "repo", SWEEP_PARAMS)
+    run(["dvc", "repro", "stage1_select"], repo)  # fills the run cache that every experiment restores from
+    return repo
+
+
+def test_slurm_array_runs_each_grid_point_as_an_experiment(slurm_cluster, sweep_repo):
+    proc = run(["iacsieve", "sweep", "stage2", "--slurm", "--wait"], sweep_repo)
+    assert "4/4 tasks succeeded" in proc.stdout, proc.stdout
+    rows = {r["Experiment"]: r for r in experiments(sweep_repo)}
+    names = {"stage2-lr0.0005-bs16", "stage2-lr0.0005-bs32", "stage2-lr0.001-bs16", "stage2-lr0.001-bs32"}
+    assert names <= set(rows)
+    points = {(rows[n]["stage2.learning_rates"], rows[n]["stage2.batch_sizes"]) for n in names}
+    assert len(points) == 4
+    f1 = [rows[n]["val_f1"] for n in names]
+    assert all(v not in ("", "-") for v in f1) and len(set(f1)) > 1
+    logs = list((sweep_repo / "slurm" / "logs").glob("*_*.out"))
+    assert len(logs) == 4
+
+
+def _times(job_id: str, key: str) -> list[str]:
+    text = run(["scontrol", "show", "job", job_id], Path.cwd()).stdout
+    return re.findall(rf"{key}=(\S+)", text)
+
+
+def test_a_failing_task_fails_alone_and_is_reported_after_its_dependency(slurm_cluster, sweep_repo):
+    first = run(["sbatch", "--parsable", "-o", "/dev/null", "--wrap", "sleep 3"], sweep_repo).stdout.strip()
+    proc = run(["iacsieve", "sweep", "stage2", "--grid", "broken", "--slurm", "--wait", "--after", first],
+               sweep_repo, check=False)
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert "1/2 tasks succeeded" in proc.stdout, proc.stdout
+    assert "stage2-broken-lr-1-bs32: FAILED" in proc.stdout
+    assert "1 task(s) failed: stage2-broken-lr-1-bs32" in proc.stderr
+    assert "stage2-broken-lr0.0005-bs32" in {r["Experiment"] for r in experiments(sweep_repo)}
+    array_job = re.search(r"submitted array job (\d+)", proc.stdout).group(1)
+    assert min(_times(array_job, "StartTime")) >= max(_times(first, "EndTime"))
+
+
+def test_sbatch_template_takes_resources_from_params(sweep_repo, monkeypatch):
+    from iacsieve.params import load_params
+    from iacsieve.slurm import render_sbatch
+
+    monkeypatch.chdir(sweep_repo)
+    script = render_sbatch("stage2", Path("points.jsonl"), 4, load_params(sweep_repo / "params.yaml").slurm, "gpu")
+    assert "#SBATCH --array=0-3%2" in script and "#SBATCH --gres=gpu:1" in script
+    assert "#SBATCH --cpus-per-task=8" in script and "--threads 8" in script
+
+
+def test_local_queue_gives_the_same_table_shape(sweep_repo, tmp_path):
+    local = copy_project(tmp_path / "local", SWEEP_PARAMS)
+    shutil.rmtree(local / ".dvc" / "cache", ignore_errors=True)
+    run(["dvc", "cache", "dir", "--local", str(sweep_repo / ".dvc" / "cache")], local)
+    run(["iacsieve", "sweep", "stage2"], local)
+    proc = run(["dvc", "exp", "run", "--run-all", "-j", "2"], local)
+    assert "Failed" not in proc.stdout + proc.stderr
+    rows = experiments(local)
+    assert len([r for r in rows if r["Experiment"].startswith("stage2-lr")]) == 4
+    slurm_columns = set(experiments(sweep_repo)[0])
+    assert set(rows[0]) == slurm_columns
