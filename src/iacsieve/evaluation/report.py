@@ -28,13 +28,20 @@ def _table(header: list[str], rows: list[list]) -> str:
     return "\n".join(lines)
 
 
+def efficiency(run: str) -> dict:
+    """A run's dvclive metrics (train seconds, samples/s, peak memory), empty if absent."""
+    metrics_file = paths.METRICS / run / "metrics.json"
+    return _load(metrics_file) if metrics_file.is_file() else {}
+
+
 def runs_table(runs: list[dict]) -> str:
-    """A table of training runs: model, lr, batch, epochs run, val F1, train seconds."""
-    return _table(
-        ["run", "model", "lr", "batch", "epochs run", "val F1", "train s", "params"],
-        [[r["run"], r["model"], r["learning_rate"], r["batch_size"], r["epochs_run"], r["val_f1"],
-          r["train_seconds"], r["n_parameters"]] for r in runs],
-    )
+    """A table of training runs: model, lr, batch, epochs run, val F1, train seconds, samples/s."""
+    rows = []
+    for r in runs:
+        timing = efficiency(r["run"])
+        rows.append([r["run"], r["model"], r["learning_rate"], r["batch_size"], r["epochs_run"], r["val_f1"],
+                     timing.get("train_seconds"), timing.get("train_samples_per_second"), r["n_parameters"]])
+    return _table(["run", "model", "lr", "batch", "epochs run", "val F1", "train s", "samples/s", "params"], rows)
 
 
 def test_table(test: dict, groups: list[str]) -> str:
@@ -82,7 +89,7 @@ only the last table uses the held-out test files.
 
 ## Stage 3: best config retrained, threshold swept {params.threshold.min:.2f}–{params.threshold.max:.2f} step {params.threshold.step}
 Stage-3 run: {stage3["config"]["model"]}, lr {stage3["config"]["learning_rate"]}, batch {stage3["config"]["batch_size"]},
-{stage3_summary.get("epochs_run")} epochs, {stage3_summary.get("train_seconds", 0):.1f} s, val F1 (argmax) {stage3_summary["val_f1"]:.4f}.
+{stage3_summary.get("epochs_run")} epochs, {efficiency("stage3").get("train_seconds", 0):.1f} s, val F1 (argmax) {stage3_summary["val_f1"]:.4f}.
 
 Frozen threshold **{threshold["threshold"]:.2f}**: val precision {threshold["val_precision"]:.4f}, recall
 {threshold["val_recall"]:.4f}, F1 {threshold["val_f1"]:.4f} (F1 at 0.5: {threshold["val_f1_at_0.5"]:.4f}).

@@ -47,14 +47,13 @@ def read_runs(stage_folder: Path, names: list[str] | None = None) -> dict[str, d
 def _summary_row(name: str, run: dict) -> dict:
     config, summary = run["config"], run["summary"]
     return {
-        "run": name,
+        "run": run["run"],
         "candidate": run["candidate"],
         "model": config["model"],
         "learning_rate": config["learning_rate"],
         "batch_size": config["batch_size"],
         "epochs_run": summary.get("epochs_run"),
         "val_f1": summary["val_f1"],
-        "train_seconds": summary.get("train_seconds"),
         "n_parameters": summary.get("n_parameters"),
     }
 

@@ -17,6 +17,8 @@ from iacsieve.training.threads import threads_for_run
 STAGE1_SELECTION = paths.STAGE1_SELECTION
 STAGE2_SELECTION = paths.STAGE2_SELECTION
 RUN_RECORD = paths.RUN_RECORD
+#: Summary keys that vary between identical runs (wall time, throughput, memory).
+EFFICIENCY_KEYS = ("train_seconds", "train_samples_per_second", "peak_memory_mb")
 
 
 def base_config(params: Params, candidate: str) -> TrainConfig:
@@ -53,7 +55,10 @@ def run_training(config: TrainConfig, stage: str, run: str, candidate: str) -> d
         checkpoint_dir=paths.CHECKPOINTS / run_path,
         live_dir=paths.METRICS / run_path,
     )
-    record = {"run": run_path.as_posix(), "candidate": candidate, "config": asdict(config), "summary": summary}
+    # Only what a rerun reproduces exactly goes beside the model (its DVC hash must not change from
+    # run to run); timings and memory stay in the run's dvclive metrics.
+    deterministic = {k: v for k, v in summary.items() if k not in EFFICIENCY_KEYS}
+    record = {"run": run_path.as_posix(), "candidate": candidate, "config": asdict(config), "summary": deterministic}
     atomic_write_text(paths.MODELS / run_path / RUN_RECORD, json.dumps(record, indent=2, sort_keys=True) + "\n")
     return {"run": record["run"], "model": config.model, "val_f1": summary.get("val_f1")}
 
