@@ -14,7 +14,8 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 
-#: A smaller version of the embedded default, so the end-to-end tests run the whole DAG in ~2 minutes.
+#: A smaller configuration for tests that run the pipeline many times (sweeps): fewer detections,
+#: candidates and epochs. The shared end-to-end fixture runs the real embedded default instead.
 FAST_PARAMS = {
     "sample": {"detections_per_tech": 300},
     "train": {"epochs": 3},
@@ -22,7 +23,6 @@ FAST_PARAMS = {
     "stage2": {"ranks": [1], "learning_rates": [0.0005, 0.001], "batch_sizes": [32]},
     "stage3": {"epochs": 3},
     "stage4": {"seeds": [41, 42, 43]},
-    "evaluate": {"bootstrap_resamples": 200},
 }
 
 
@@ -81,9 +81,13 @@ def copy_project(dest: Path, params: dict | None = None, remote: Path | None = N
 
 @pytest.fixture(scope="session")
 def pipeline_repo(tmp_path_factory) -> Path:
-    """The project with FAST_PARAMS, after one full `dvc repro` (shared by the end-to-end tests)."""
+    """The project as a fresh clone has it, after one full `dvc repro` of the embedded default
+    (shared by the end-to-end tests)."""
+    reuse = os.environ.get("IACSIEVE_E2E_REPO")  # developers: reuse a repo this fixture made before
+    if reuse:
+        return Path(reuse)
     base = tmp_path_factory.mktemp("pipeline")
-    repo = copy_project(base / "repo", FAST_PARAMS, remote=base / "remote")
+    repo = copy_project(base / "repo", remote=base / "remote")
     run(["dvc", "repro"], repo)
     run(["git", "-c", "user.name=t", "-c", "user.email=t@t", "add", "-A"], repo)
     run(["git", "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "repro"], repo)

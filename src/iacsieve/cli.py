@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -116,6 +117,8 @@ def run_sweep_task(args: argparse.Namespace) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")  # keep stderr to our one-line messages
+    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
     args = build_parser().parse_args(argv)
     handlers = {"filter": run_filter, "sweep": run_sweep, "sweep-task": run_sweep_task}
     return run_guarded(lambda: handlers[args.command](args), f"iacsieve {args.command}")

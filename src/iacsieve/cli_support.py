@@ -33,8 +33,11 @@ def run_stage(stage: str, target: str, argv: list[str] | None = None, **argument
     """
     import argparse
     import importlib
+    import os
 
     from iacsieve.params import load_params
+
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
 
     parser = argparse.ArgumentParser(prog=stage, description=f"DVC stage {stage}")
     parser.add_argument("--params", default="params.yaml", help="params file (default: params.yaml)")

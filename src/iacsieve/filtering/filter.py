@@ -57,16 +57,34 @@ class Filter:
     >>> result = f.filter_glitch(["glitch.csv"], "path/to/scripts")
     """
 
-    def __init__(self, model, tokenizer, meta: dict, batch_size: int = 64):
-        self.model, self.tokenizer, self.meta, self.batch_size = model, tokenizer, meta, batch_size
+    def __init__(self, folder: str | Path, batch_size: int = 64):
+        """Verify the champion folder's checksums and read its metadata; weights load on first use."""
+        from iacsieve.champion import read_champion_meta
+
+        self.folder = Path(folder)
+        self.meta = read_champion_meta(self.folder)
+        self.batch_size = batch_size
+        self._model = self._tokenizer = None
 
     @classmethod
     def from_pretrained(cls, folder: str | Path, batch_size: int = 64) -> "Filter":
-        """Load a champion folder after verifying its checksums."""
-        from iacsieve.champion import load_champion
+        """A filter over a champion folder (``models/champion``), checked against its SHA256SUMS."""
+        return cls(folder, batch_size)
 
-        model, tokenizer, meta = load_champion(folder)
-        return cls(model, tokenizer, meta, batch_size)
+    @property
+    def model(self):
+        return self._classifier()[0]
+
+    @property
+    def tokenizer(self):
+        return self._classifier()[1]
+
+    def _classifier(self):
+        if self._model is None:
+            from iacsieve.training.predict import load_classifier
+
+            self._model, self._tokenizer = load_classifier(self.folder)
+        return self._model, self._tokenizer
 
     @property
     def threshold(self) -> float:
@@ -80,6 +98,7 @@ class Filter:
         from iacsieve.training.predict import predict_proba
 
         texts = [model_text(r) for r in records]
+        model, tokenizer = self._classifier() if texts else (None, None)
         if progress is None:
             progress = sys.stderr.isatty() and len(texts) >= PROGRESS_MIN_ITEMS
         scores: list[float] = []
@@ -87,7 +106,7 @@ class Filter:
             for start in range(0, len(texts), CHUNK):
                 chunk = texts[start:start + CHUNK]
                 scores.extend(float(p) for p in predict_proba(
-                    self.model, self.tokenizer, chunk, batch_size=self.batch_size, max_length=self.meta["max_length"]
+                    model, tokenizer, chunk, batch_size=self.batch_size, max_length=self.meta["max_length"]
                 ))
                 bar.update(len(chunk))
         return scores

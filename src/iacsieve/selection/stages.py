@@ -21,6 +21,8 @@ from iacsieve.selection.model_card import model_card
 from iacsieve.selection.ranking import median_seed, rank_runs
 from iacsieve.smells import TECHS, TRAINED_SMELLS
 
+STAGE1_METRICS = paths.METRICS / "stage1_select.json"
+STAGE2_METRICS = paths.METRICS / "stage2_select.json"
 THRESHOLD_METRICS = paths.METRICS / "threshold.json"
 THRESHOLD_PLOTS = paths.PLOTS / "threshold"
 CHAMPION_METRICS = paths.METRICS / "champion.json"
@@ -72,7 +74,9 @@ def run_stage1_select(params: Params) -> dict:
         "runs": [_summary_row(name, runs[name]) for name, _ in ranking],
     }
     _write_selection(STAGE1_SELECTION, selection)
-    return {"top": selection["top"], "best_val_f1": ranking[0][1]}
+    metrics = {"stage1_best_val_f1": ranking[0][1]}
+    atomic_write_text(STAGE1_METRICS, json.dumps(metrics, indent=2) + "\n")
+    return {"top": selection["top"], **metrics}
 
 
 def run_stage2_select(params: Params) -> dict:
@@ -82,7 +86,11 @@ def run_stage2_select(params: Params) -> dict:
     rows = [_summary_row(name, runs[name]) for name, _ in ranking]
     selection = {"rule": "argmax val F1", "best": rows[0], "runs": rows}
     _write_selection(STAGE2_SELECTION, selection)
-    return {"best": rows[0]["run"], "val_f1": rows[0]["val_f1"]}
+    best = rows[0]
+    metrics = {"stage2_best_val_f1": best["val_f1"], "stage2_best_learning_rate": best["learning_rate"],
+               "stage2_best_batch_size": best["batch_size"]}
+    atomic_write_text(STAGE2_METRICS, json.dumps(metrics, indent=2) + "\n")
+    return {"best": best["run"], **metrics}
 
 
 def read_val_scores(run_folder: Path) -> tuple[list[int], list[float]]:
