@@ -70,7 +70,7 @@ def copy_project(dest: Path, params: dict | None = None, remote: Path | None = N
             shutil.copy2(source, target)
     if params:
         params_file = dest / "params.yaml"
-        params_file.write_text(yaml.safe_dump(deep_update(yaml.safe_load(params_file.read_text()), params)))
+        params_file.write_text(yaml.safe_dump(deep_update(yaml.safe_load(params_file.read_text()), params), sort_keys=False))
     run(["git", "init", "-q", "-b", "main"], dest)
     run(["git", "-c", "user.name=t", "-c", "user.email=t@t", "add", "-A"], dest)
     run(["git", "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "copy"], dest)

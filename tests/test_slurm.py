@@ -66,7 +66,7 @@ def test_slurm_array_runs_each_grid_point_as_an_experiment(slurm_cluster, sweep_
     assert names <= set(rows)
     points = {(rows[n]["stage2.learning_rates"], rows[n]["stage2.batch_sizes"]) for n in names}
     assert len(points) == 4
-    f1 = [rows[n]["val_f1"] for n in names]
+    f1 = [rows[n]["stage2_best_val_f1"] for n in names]
     assert all(v not in ("", "-") for v in f1) and len(set(f1)) > 1
     logs = list((sweep_repo / "slurm" / "logs").glob("*_*.out"))
     assert len(logs) == 4

@@ -74,14 +74,12 @@ def run_filter(args: argparse.Namespace) -> None:
 
 
 def run_sweep(args: argparse.Namespace) -> None:
-    import yaml
-
     from iacsieve.errors import IacsieveError
-    from iacsieve.params import load_params
+    from iacsieve.params import load_params, read_params_file
     from iacsieve.sweeps import enqueue, grid_points
 
     params = load_params(args.params)
-    raw = yaml.safe_load(args.params.read_text(encoding="utf-8"))
+    raw = read_params_file(args.params)
     points = grid_points(params, raw, args.stage, args.grid)
     for point in points:
         print(f"{point.name}: dvc exp run {' '.join(point.exp_run_args())}")

@@ -6,8 +6,10 @@ import re
 from pathlib import Path
 from typing import Annotated, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from ruamel.yaml import YAML
+from ruamel.yaml.error import YAMLError
 
 from iacsieve.errors import IacsieveError
 
@@ -246,17 +248,31 @@ def _section_model(section: str) -> type[BaseModel] | None:
     return model
 
 
-def load_params(path: str | Path = "params.yaml") -> Params:
-    """Read and validate the params file; any problem raises ``IacsieveError`` naming the key."""
+def read_params_file(path: str | Path = "params.yaml") -> dict:
+    """The params file as plain data, read as YAML 1.2 like DVC writes it.
+
+    (PyYAML's YAML 1.1 would read DVC's ``1e-05`` as a string and ``12:00:00`` as 43200.)
+    """
     params_path = Path(path)
     try:
-        raw = yaml.safe_load(params_path.read_text(encoding="utf-8"))
+        text = params_path.read_text(encoding="utf-8")
     except OSError as exc:
         raise IacsieveError(f"{params_path}: cannot read ({exc.strerror or exc})") from None
-    except yaml.YAMLError as exc:
+    try:
+        raw = YAML(typ="safe", pure=True).load(text)
+    except YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f": line {mark.line + 1}" if mark else ""
         raise IacsieveError(f"{params_path}{where}: not valid YAML") from None
+    if not isinstance(raw, dict):
+        raise IacsieveError(f"{params_path}: expected a mapping of sections")
+    return raw
+
+
+def load_params(path: str | Path = "params.yaml") -> Params:
+    """Read and validate the params file; any problem raises ``IacsieveError`` naming the key."""
+    params_path = Path(path)
+    raw = read_params_file(params_path)
     if not isinstance(raw, dict):
         raise IacsieveError(f"{params_path}: expected a mapping of sections")
     try:
