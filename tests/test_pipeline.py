@@ -116,7 +116,7 @@ def test_candidate_swap_to_local_hf_checkpoint_is_a_params_change(pipeline_repo,
     shutil.copytree(pipeline_repo / "models" / "stage1" / "roberta", local)
     run(["dvc", "exp", "run", "--temp", "-n", "local-candidate", "stage1_train@local",
          "-S", f"stage1.candidates.local={local}"], pipeline_repo)
-    table = run(["dvc", "exp", "show", "--csv", "--experiments"], pipeline_repo).stdout
+    table = run(["dvc", "exp", "show", "--csv"], pipeline_repo).stdout
     rows = list(csv.DictReader(io.StringIO(table)))
     row = next(r for r in rows if r.get("Experiment") == "local-candidate")
     assert float(row["metrics/stage1/local/metrics.json:val_f1"]) > 0.5

@@ -25,7 +25,7 @@ SWEEP_PARAMS = deep_update(dict(FAST_PARAMS), {
 
 
 def experiments(repo: Path) -> list[dict]:
-    table = run(["dvc", "exp", "show", "--csv", "--experiments"], repo).stdout
+    table = run(["dvc", "exp", "show", "--csv"], repo).stdout
     return [r for r in csv.DictReader(io.StringIO(table)) if r.get("Experiment")]
 
 
