@@ -20,6 +20,7 @@ SWEEP_PARAMS = deep_update(dict(FAST_PARAMS), {
     "sweeps": {"stage2": {"target": "stage2_select", "grids": {
         "default": {"stage2.learning_rates": [0.0005, 0.001], "stage2.batch_sizes": [16, 32]},
         "broken": {"stage2.learning_rates": [-1, 0.0005], "stage2.batch_sizes": [32]},
+        "local": {"stage2.learning_rates": [0.0005, 0.001], "stage2.batch_sizes": [16, 32]},
     }}},
 })
 
@@ -100,14 +101,17 @@ def test_sbatch_template_takes_resources_from_params(sweep_repo, monkeypatch):
     assert "#SBATCH --cpus-per-task=8" in script and "--threads 8" in script
 
 
-def test_local_queue_gives_the_same_table_shape(sweep_repo, tmp_path):
-    local = copy_project(tmp_path / "local", SWEEP_PARAMS)
-    shutil.rmtree(local / ".dvc" / "cache", ignore_errors=True)
-    run(["dvc", "cache", "dir", "--local", str(sweep_repo / ".dvc" / "cache")], local)
-    run(["iacsieve", "sweep", "stage2"], local)
-    proc = run(["dvc", "exp", "run", "--run-all", "-j", "2"], local)
-    assert "Failed" not in proc.stdout + proc.stderr
-    rows = experiments(local)
-    assert len([r for r in rows if r["Experiment"].startswith("stage2-lr")]) == 4
-    slurm_columns = set(experiments(sweep_repo)[0])
-    assert set(rows[0]) == slurm_columns
+def test_local_queue_gives_the_same_table_shape(sweep_repo):
+    """The same grid through DVC's own queue (run cache restores the points SLURM already trained)."""
+    before = {r["Experiment"] for r in experiments(sweep_repo)}
+    run(["iacsieve", "sweep", "stage2", "--grid", "local"], sweep_repo)
+    proc = run(["dvc", "exp", "run", "--run-all", "-j", "2"], sweep_repo)
+    assert "Failed" not in proc.stdout + proc.stderr  # --run-all exits 0 even when a point failed
+    rows = experiments(sweep_repo)
+    local = {r["Experiment"]: r for r in rows if r["Experiment"].startswith("stage2-local-")}
+    assert len(local) == 4 and not set(local) & before
+    slurm = {r["Experiment"]: r for r in rows if r["Experiment"].startswith("stage2-lr")}
+    for name, row in local.items():
+        twin = slurm[name.replace("stage2-local-", "stage2-")]
+        assert row["stage2_best_val_f1"] == twin["stage2_best_val_f1"]
+        assert set(row) == set(twin)
