@@ -40,6 +40,8 @@ def main() -> None:
     torch.set_num_threads(args.threads)
     csvs = sorted((args.scripts / "glitch").glob("*.csv"))
     filt = Filter.from_pretrained(args.model)
+    filt.score_records([], progress=False)
+    _ = filt.model  # load the weights before timing: both recipes start from a loaded model
 
     start = time.perf_counter()
     result = filt.filter_glitch(csvs, args.scripts, progress=False)
