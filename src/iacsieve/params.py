@@ -159,6 +159,11 @@ class Stage4Params(_Section):
         return seeds
 
 
+class BaselineParams(_Section):
+    tfidf_c: Annotated[float, Field(gt=0)] = 4.0  # inverse regularisation of the logistic regression
+    seed: int = 0
+
+
 class EvaluateParams(_Section):
     bootstrap_resamples: Annotated[int, Field(ge=100)] = 1000
     bootstrap_seed: int = 0
@@ -214,6 +219,7 @@ class Params(_Section):
     threshold: ThresholdParams = ThresholdParams()
     stage4: Stage4Params
     evaluate: EvaluateParams = EvaluateParams()
+    baselines: BaselineParams = BaselineParams()
     sweeps: dict[str, SweepParams] = {}
     slurm: SlurmParams = SlurmParams()
 

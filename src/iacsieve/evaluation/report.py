@@ -58,6 +58,44 @@ def test_table(test: dict, groups: list[str]) -> str:
                    "FP red. 95% CI", "TP retention"], rows)
 
 
+BASELINE_NAMES = {"glitch_as_is": "GLITCH as-is (keep all)", "keyword_rule": "keyword rule per smell",
+                  "tfidf_logreg": "TF-IDF + logistic regression"}
+
+
+def baselines_table(baselines: dict, test: dict) -> str:
+    """Val F1 and test F1 / FP reduction with 95 % CIs of each baseline beside the champion."""
+    def ci(values: list[float]) -> str:
+        return f"[{values[0]:.3f}, {values[1]:.3f}]"
+
+    rows = [[BASELINE_NAMES.get(name, name), b["val"]["f1"], b["test"]["all"]["f1"], ci(b["test"]["all"]["f1_ci95"]),
+             b["test"]["all"]["fp_reduction"], ci(b["test"]["all"]["fp_reduction_ci95"])]
+            for name, b in baselines.items()]
+    champion = test["all"]
+    rows.append(["**champion**", None, champion["f1"], ci(champion["f1_ci95"]), champion["fp_reduction"],
+                 ci(champion["fp_reduction_ci95"])])
+    per_tech = [[BASELINE_NAMES.get(name, name), *[b["test"][t]["f1"] for t in TECHS]] for name, b in baselines.items()]
+    per_tech.append(["**champion**", *[test[t]["f1"] for t in TECHS]])
+    return (_table(["filter", "val F1", "test F1", "F1 95% CI", "FP reduction", "FP red. 95% CI"], rows)
+            + "\n\nTest F1 per technology:\n\n" + _table(["filter", *TECHS], per_tech))
+
+
+def lead_statement(baselines: dict, test: dict) -> str:
+    """Whether the champion's test F1 lead over the best baseline lies outside the baseline's 95 % CI."""
+    best_name, best = max(baselines.items(), key=lambda item: item[1]["test"]["all"]["f1"])
+    champion_f1 = test["all"]["f1"]
+    lead = champion_f1 - best["test"]["all"]["f1"]
+    low, high = best["test"]["all"]["f1_ci95"]
+    champion_low = test["all"]["f1_ci95"][0]
+    if lead <= 0:
+        verdict = "The champion does **not** beat it on test F1."
+    elif champion_f1 > high and champion_low > best["test"]["all"]["f1"]:
+        verdict = "The lead is outside both 95 % bootstrap intervals."
+    else:
+        verdict = "The lead is within the 95 % bootstrap intervals: on this test set it is not conclusive."
+    return (f"Best baseline: {BASELINE_NAMES.get(best_name, best_name)}, test F1 {best['test']['all']['f1']:.4f} "
+            f"(95 % CI [{low:.3f}, {high:.3f}]); champion {champion_f1:.4f}, lead {lead:+.4f}. {verdict}")
+
+
 def run_report(params: Params) -> dict:
     """Write reports/report.md from the outputs of every stage."""
     data = _load(paths.METRICS / "data.json")
@@ -67,6 +105,7 @@ def run_report(params: Params) -> dict:
     threshold = _load(paths.METRICS / "threshold.json")
     champion = _load(paths.METRICS / "champion.json")
     test = _load(paths.METRICS / "test.json")
+    baselines = _load(paths.METRICS / "baselines.json")
     glitch = test["glitch_as_is"]
     seeds = [[s, champion[f"val_f1_seed_{s}"], "champion" if s == champion["champion_seed"] else ""]
              for s in params.stage4.seeds]
@@ -106,6 +145,11 @@ max {champion["val_f1_max"]:.4f}.
 
 GLITCH as-is (every detection kept) on the same test set: precision {glitch["precision"]:.4f},
 F1 {glitch["f1"]:.4f}. The champion's test F1 is {test["all"]["f1"]:.4f}.
+
+## Baselines (same splits, same metric code; stage `baselines`)
+{baselines_table(baselines, test)}
+
+{lead_statement(baselines, test)}
 """
     atomic_write_text(REPORT, text)
     return {"report": str(REPORT)}
