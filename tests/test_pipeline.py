@@ -110,16 +110,17 @@ def test_report_has_every_stage(pipeline_repo):
 
 
 def test_candidate_swap_to_local_hf_checkpoint_is_a_params_change(pipeline_repo, tmp_path):
-    local = tmp_path / "local-roberta"
+    """A Hugging Face checkpoint folder (saved with save_pretrained) replaces a candidate by -S alone."""
     import shutil
 
+    local = tmp_path / "local-roberta"
     shutil.copytree(pipeline_repo / "models" / "stage1" / "roberta", local)
-    run(["dvc", "exp", "run", "--temp", "-n", "local-candidate", "stage1_train@local",
-         "-S", f"stage1.candidates.local={local}"], pipeline_repo)
+    run(["dvc", "exp", "run", "--temp", "-n", "local-candidate", "stage1_train@roberta",
+         "-S", f"stage1.candidates.roberta={local}"], pipeline_repo)
     table = run(["dvc", "exp", "show", "--csv"], pipeline_repo).stdout
-    rows = list(csv.DictReader(io.StringIO(table)))
-    row = next(r for r in rows if r.get("Experiment") == "local-candidate")
-    assert float(row["metrics/stage1/local/metrics.json:val_f1"]) > 0.5
+    row = next(r for r in csv.DictReader(io.StringIO(table)) if r.get("Experiment") == "local-candidate")
+    assert row["stage1.candidates.roberta"] == str(local)
+    assert float(row["metrics/stage1/roberta/metrics.json:val_f1"]) > 0.5
 
 
 def test_flagged_line_alone_does_not_separate_the_test_split(pipeline_repo):

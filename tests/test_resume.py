@@ -1,0 +1,48 @@
+"""Kill a training stage mid-run: no partial output, and `dvc repro` resumes to the same result."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from conftest import copy_project, run, tool_env
+from iacsieve.champion import sha256_file
+
+pytestmark = pytest.mark.slow
+
+STAGE = "stage1_train@roberta"
+
+
+def complete_checkpoints(repo: Path) -> list[Path]:
+    folder = repo / "checkpoints" / "stage1" / "roberta"
+    return sorted(p for p in folder.glob("checkpoint-*") if (p / "trainer_state.json").is_file())
+
+
+def test_killed_training_stage_resumes_to_identical_metrics(pipeline_repo, tmp_path):
+    repo = copy_project(tmp_path / "repo")
+    run(["dvc", "repro", "tokenizer"], repo)
+    proc = subprocess.Popen(["dvc", "repro", STAGE], cwd=repo, env=tool_env(), start_new_session=True,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 300
+    while not complete_checkpoints(repo) and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert proc.poll() is None, "the stage finished before its first checkpoint could be seen"
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+
+    assert complete_checkpoints(repo)
+    assert not (repo / "models" / "stage1" / "roberta").exists()  # nothing half-written for later stages
+
+    run(["dvc", "repro", STAGE], repo)
+    assert not complete_checkpoints(repo)  # removed once the model is saved
+    ours, reference = (r / "models" / "stage1" / "roberta" for r in (repo, pipeline_repo))
+    assert sha256_file(ours / "model.safetensors") == sha256_file(reference / "model.safetensors")
+    metrics = [json.loads((r / "metrics/stage1/roberta/metrics.json").read_text()) for r in (repo, pipeline_repo)]
+    for key in ("val_f1", "val_precision", "val_recall", "val_accuracy", "epochs_run", "best_epoch"):
+        assert metrics[0][key] == metrics[1][key], key
