@@ -58,6 +58,16 @@ def test_table(test: dict, groups: list[str]) -> str:
                    "FP red. 95% CI", "TP retention"], rows)
 
 
+THRESHOLD_CURVE = paths.PLOTS / "threshold" / "plots" / "custom" / "threshold.json"
+
+
+def threshold_curve_table(every: int = 5) -> str:
+    """Every ``every``-th point of the validation threshold sweep (precision, recall, F1)."""
+    points = json.loads(THRESHOLD_CURVE.read_text(encoding="utf-8"))
+    rows = [[p["threshold"], p["precision"], p["recall"], p["f1"]] for i, p in enumerate(points) if i % every == 0]
+    return _table(["threshold", "val precision", "val recall", "val F1"], rows)
+
+
 BASELINE_NAMES = {"glitch_as_is": "GLITCH as-is (keep all)", "keyword_rule": "keyword rule per smell",
                   "tfidf_logreg": "TF-IDF + logistic regression"}
 
@@ -132,7 +142,10 @@ Stage-3 run: {stage3["config"]["model"]}, lr {stage3["config"]["learning_rate"]}
 
 Frozen threshold **{threshold["threshold"]:.2f}**: val precision {threshold["val_precision"]:.4f}, recall
 {threshold["val_recall"]:.4f}, F1 {threshold["val_f1"]:.4f} (F1 at 0.5: {threshold["val_f1_at_0.5"]:.4f}).
-Plots: `dvc plots show` (threshold vs precision/recall/F1, PR curve).
+
+{threshold_curve_table()}
+
+Interactive plots: `dvc plots show` (threshold vs precision/recall/F1, PR curve).
 
 ## Stage 4: seeds at the frozen threshold (median val F1 is frozen)
 {_table(["seed", "val F1", ""], seeds)}
