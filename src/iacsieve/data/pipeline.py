@@ -9,7 +9,7 @@ from iacsieve import paths
 from iacsieve.atomic import atomic_write_text
 from iacsieve.data.preprocess import PreprocessResult, records_from_glitch, records_from_reference_jsonl
 from iacsieve.data.records import read_jsonl, write_jsonl
-from iacsieve.data.split import SPLITS, check_disjoint_files, split_by_file, split_statistics
+from iacsieve.data.split import SPLITS, split_by_file, split_statistics
 from iacsieve.errors import IacsieveError
 from iacsieve.params import Params
 from iacsieve.smells import TECHS
@@ -76,7 +76,6 @@ def run_split(params: Params) -> dict:
     if unlabelled is not None:
         raise IacsieveError(f"{DETECTIONS}: record {unlabelled.get('id')} has no TP/FP label")
     splits = split_by_file(records, params.split.test_fraction, params.split.val_fraction, params.split.seed)
-    check_disjoint_files(splits)
     for name in SPLITS:
         write_jsonl(paths.split_file(name), splits[name])
     for tech in TECHS:

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from iacsieve.data.glitch import Detection, GlitchReport, read_glitch_csv
-from iacsieve.data.labels import read_labels
+from iacsieve.data.labels import LABEL_VALUES, read_labels
 from iacsieve.data.records import read_jsonl, record_id
 from iacsieve.data.scripts import FLAG_MARK, PLAIN_MARK, ScriptFolder, build_context
 from iacsieve.errors import IacsieveError
@@ -123,13 +123,18 @@ def records_from_glitch(
 
 
 REFERENCE_FIELDS = ("smell", "file", "content", "line", "detection_span", "with_context", "label", "source")
-_SMELL_ALIASES = {name.lower(): smell for name, smell in ((s, s) for s in TRAINED_SMELLS)} | {
-    GLITCH_CODES[code][0].lower(): GLITCH_CODES[code][2] for code in GLITCH_CODES if GLITCH_CODES[code][2]
-} | {code: GLITCH_CODES[code][2] for code in GLITCH_CODES if GLITCH_CODES[code][2]}
-_CANONICAL_CODE = {"Hard-coded secret": "sec_hard_secr", "Suspicious comment": "sec_susp_comm",
-                   "Use of weak cryptography algorithms": "sec_weak_crypt",
-                   "Use of HTTP without SSL/TLS": "sec_https"}
-_LABEL_VALUES = {"tp": 1, "fp": 0, "true": 1, "false": 0, "1": 1, "0": 0, "yes": 1, "no": 0}
+#: smell names the reference JSONL may use (trained-smell names, GLITCH names, GLITCH codes) -> trained smell
+_SMELL_ALIASES = {smell.lower(): smell for smell in TRAINED_SMELLS}
+for _code, (_name, _, _smell) in GLITCH_CODES.items():
+    if _smell:
+        _SMELL_ALIASES |= {_name.lower(): _smell, _code: _smell}
+#: the GLITCH code recorded for a reference detection, which names only the trained smell
+_CANONICAL_CODE = {
+    "Hard-coded secret": "sec_hard_secr",
+    "Suspicious comment": "sec_susp_comm",
+    "Use of weak cryptography algorithms": "sec_weak_crypt",
+    "Use of HTTP without SSL/TLS": "sec_https",
+}
 
 
 def records_from_reference_jsonl(path: str | Path, max_line_chars: int) -> PreprocessResult:
@@ -155,7 +160,7 @@ def records_from_reference_jsonl(path: str | Path, max_line_chars: int) -> Prepr
             line = int(raw["line"])
         except (TypeError, ValueError):
             raise IacsieveError(f"{where}: field 'line' must be an integer, got {raw['line']!r}") from None
-        label = _LABEL_VALUES.get(str(raw["label"]).strip().lower())
+        label = LABEL_VALUES.get(str(raw["label"]).strip().lower())
         if label is None:
             raise IacsieveError(f"{where}: field 'label' must be TP or FP, got {raw['label']!r}")
         source = str(raw.get("source") or "").strip().lower()
