@@ -116,7 +116,8 @@ def wait_for_queue(repo: Path, timeout: float) -> str:
 def stop_queue_workers(repo: Path) -> None:
     """Stop DVC's queue workers (a worker can linger after the queue is empty)."""
     try:
-        subprocess.run(["dvc", "queue", "stop"], cwd=repo, env=tool_env(), capture_output=True, timeout=60)
+        subprocess.run(["dvc", "queue", "stop"], cwd=repo, env=tool_env(), timeout=60,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     except subprocess.TimeoutExpired:
         pass
     for pid_file in (repo / ".dvc" / "tmp" / "exps" / "celery").glob("*.pid"):
@@ -130,7 +131,9 @@ def test_local_queue_gives_the_same_table_shape(sweep_repo):
     """The same grid through DVC's own queue (run cache restores the points SLURM already trained)."""
     before = {r["Experiment"] for r in experiments(sweep_repo)}
     run(["iacsieve", "sweep", "stage2", "--grid", "local"], sweep_repo)
-    run(["dvc", "queue", "start", "-j", "2"], sweep_repo)
+    # Not captured: the detached workers would inherit the pipe and keep it open after the queue is done.
+    subprocess.run(["dvc", "queue", "start", "-j", "2"], cwd=sweep_repo, env=tool_env(), check=True,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=120)
     try:
         status = wait_for_queue(sweep_repo, timeout=600)
     finally:
