@@ -48,18 +48,10 @@ def main() -> None:
     ours_seconds = time.perf_counter() - start
     scored = [d for d in result.detections if d.score is not None]
 
-    # The same records the filter built, scored the reference way (context building not timed).
-    from iacsieve.data.glitch import GlitchReport, read_glitch_csv
-    from iacsieve.data.preprocess import detection_record
-    from iacsieve.data.scripts import ScriptFolder
-    from iacsieve.smells import trained_smell
+    # The same records the filter built (preprocess's code path), scored the reference way.
+    from iacsieve.data.preprocess import records_from_glitch
 
-    report = GlitchReport()
-    for csv_path in csvs:
-        read_glitch_csv(csv_path, report)
-    folder = ScriptFolder(args.scripts)
-    records = [detection_record(d, folder, filt.meta["context_lines"], filt.meta["max_line_chars"])
-               for d in report.detections if trained_smell(d.code)]
+    records = records_from_glitch(csvs, args.scripts, filt.meta["context_lines"], filt.meta["max_line_chars"]).records
     start = time.perf_counter()
     reference_scores = reference_predict(filt, records)
     reference_seconds = time.perf_counter() - start

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import shutil
 import tempfile
@@ -13,6 +14,11 @@ from pathlib import Path
 def atomic_write_text(path: str | os.PathLike, text: str, encoding: str = "utf-8") -> None:
     """Write ``text`` to ``path`` through a temp file in the same folder, then rename it into place."""
     atomic_write_bytes(path, text.encode(encoding))
+
+
+def atomic_write_json(path: str | os.PathLike, value: object, sort_keys: bool = False) -> None:
+    """Write ``value`` as indented JSON with a final newline, atomically."""
+    atomic_write_text(path, json.dumps(value, indent=2, sort_keys=sort_keys) + "\n")
 
 
 def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> None:

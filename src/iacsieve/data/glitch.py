@@ -82,6 +82,14 @@ def read_glitch_csv(path: str | Path, report: GlitchReport | None = None) -> Gli
     return report
 
 
+def read_glitch_csvs(paths: list[str | Path]) -> GlitchReport:
+    """Read several GLITCH CSVs into one report (duplicates across files are dropped and counted)."""
+    report = GlitchReport()
+    for csv_path in paths:
+        read_glitch_csv(csv_path, report)
+    return report
+
+
 def _parse_row(row: str, csv_path: Path, row_number: int) -> Detection | None:
     """Parse one data row; None when GLITCH gave no usable line number."""
     fields = row.split(",", 4)

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from iacsieve import paths
-from iacsieve.atomic import atomic_write_text
+from iacsieve.atomic import atomic_write_json
 from iacsieve.data.preprocess import PreprocessResult, records_from_glitch, records_from_reference_jsonl
 from iacsieve.data.records import read_jsonl, write_jsonl
 from iacsieve.data.split import SPLITS, split_by_file, split_statistics
@@ -65,7 +64,7 @@ def run_preprocess(params: Params) -> dict:
         raise IacsieveError(f"{source_folder(params)}: no detections of the four trained smells")
     summary = result.summary()
     write_jsonl(DETECTIONS, sorted(result.records, key=lambda r: r["id"]))
-    atomic_write_text(PREPROCESS_SUMMARY, json.dumps(summary, indent=2) + "\n")
+    atomic_write_json(PREPROCESS_SUMMARY, summary)
     return summary
 
 
@@ -81,5 +80,5 @@ def run_split(params: Params) -> dict:
     for tech in TECHS:
         write_jsonl(paths.split_file(f"test_{tech}"), [r for r in splits["test"] if r["tech"] == tech])
     stats = split_statistics(splits)
-    atomic_write_text(DATA_METRICS, json.dumps(stats, indent=2) + "\n")
+    atomic_write_json(DATA_METRICS, stats)
     return stats

@@ -10,7 +10,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from iacsieve.data.glitch import Detection, GlitchReport, read_glitch_csv
+from iacsieve.data.glitch import Detection, read_glitch_csvs
 from iacsieve.data.labels import LABEL_VALUES, read_labels
 from iacsieve.data.records import read_jsonl, record_id
 from iacsieve.data.scripts import FLAG_MARK, PLAIN_MARK, ScriptFolder, build_context
@@ -89,9 +89,7 @@ def records_from_glitch(
     """
     if not glitch_csvs:
         raise IacsieveError("no GLITCH CSV given")
-    report = GlitchReport()
-    for csv_path in glitch_csvs:
-        read_glitch_csv(csv_path, report)
+    report = read_glitch_csvs(glitch_csvs)
     if not report.detections:
         raise IacsieveError(f"{', '.join(map(str, glitch_csvs))}: no detections to process")
     scripts = ScriptFolder(scripts_root)

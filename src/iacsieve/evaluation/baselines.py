@@ -8,11 +8,10 @@ tuned on validation F1 like the champion's.
 
 from __future__ import annotations
 
-import json
 import re
 
 from iacsieve import paths
-from iacsieve.atomic import atomic_write_text
+from iacsieve.atomic import atomic_write_json
 from iacsieve.data.records import read_jsonl
 from iacsieve.evaluation.metrics import apply_threshold
 from iacsieve.evaluation.test_stage import scored_groups
@@ -80,5 +79,5 @@ def run_baselines(params: Params) -> dict:
             "test": scored_groups(test, decide(test), params.evaluate),
         }
     result["tfidf_logreg"]["threshold"] = threshold
-    atomic_write_text(BASELINE_METRICS, json.dumps(result, indent=2) + "\n")
+    atomic_write_json(BASELINE_METRICS, result)
     return {name: round(r["test"]["all"]["f1"], 4) for name, r in result.items()}

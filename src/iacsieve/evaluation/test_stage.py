@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import json
 
 from iacsieve import paths
-from iacsieve.atomic import atomic_write_text
+from iacsieve.atomic import atomic_write_json
 from iacsieve.data.records import read_jsonl
 from iacsieve.evaluation.bootstrap import bootstrap_intervals
 from iacsieve.evaluation.metrics import apply_threshold, filter_metrics
@@ -55,7 +54,7 @@ def run_evaluate_test(params: Params) -> dict:
     result["glitch_as_is"] = filter_metrics(labels, [1] * len(labels))
     with Live(dir=str(TEST_PLOTS), dvcyaml=False, save_dvc_exp=False, report=None) as live:
         live.log_sklearn_plot("confusion_matrix", labels, kept, name="confusion_matrix")
-    atomic_write_text(TEST_METRICS, json.dumps(result, indent=2) + "\n")
+    atomic_write_json(TEST_METRICS, result)
     overall = result["all"]
     return {
         "test_f1": overall["f1"],

@@ -7,7 +7,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from iacsieve.data.glitch import Detection, GlitchReport, read_glitch_csv
+from iacsieve.data.glitch import Detection, read_glitch_csvs
 from iacsieve.data.preprocess import detection_record
 from iacsieve.data.scripts import ScriptFolder
 from iacsieve.smells import trained_smell
@@ -116,9 +116,7 @@ class Filter:
         """Read GLITCH CSVs, build each trained-smell detection's context as ``preprocess`` does,
         score them and apply the frozen threshold. Other smells pass through unscored.
         Bad input raises ``IacsieveError`` before anything is scored."""
-        report = GlitchReport()
-        for csv_path in glitch_csvs:
-            read_glitch_csv(csv_path, report)
+        report = read_glitch_csvs(glitch_csvs)
         scripts = ScriptFolder(scripts_root)
         scored, untrained = [], []
         for detection in report.detections:

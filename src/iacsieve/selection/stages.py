@@ -10,7 +10,7 @@ import shutil
 from pathlib import Path
 
 from iacsieve import paths
-from iacsieve.atomic import atomic_dir, atomic_write_text
+from iacsieve.atomic import atomic_dir, atomic_write_json
 from iacsieve.champion import CHAMPION_META, write_checksums
 from iacsieve.data.records import read_jsonl
 from iacsieve.errors import IacsieveError
@@ -26,15 +26,13 @@ STAGE2_METRICS = paths.METRICS / "stage2_select.json"
 THRESHOLD_METRICS = paths.METRICS / "threshold.json"
 THRESHOLD_PLOTS = paths.PLOTS / "threshold"
 CHAMPION_METRICS = paths.METRICS / "champion.json"
-RUN_RECORD, VAL_SCORES = paths.RUN_RECORD, paths.VAL_SCORES
-STAGE1_SELECTION, STAGE2_SELECTION = paths.STAGE1_SELECTION, paths.STAGE2_SELECTION
-RUN_ONLY_FILES = (RUN_RECORD, VAL_SCORES)
+RUN_ONLY_FILES = (paths.RUN_RECORD, paths.VAL_SCORES)
 
 
 def read_runs(stage_folder: Path, names: list[str] | None = None) -> dict[str, dict]:
     """Run records (``iacsieve_run.json``) of a stage's runs, by run name; ``names`` must all exist."""
     runs = {}
-    for record_file in sorted(stage_folder.glob(f"*/{RUN_RECORD}")):
+    for record_file in sorted(stage_folder.glob(f"*/{paths.RUN_RECORD}")):
         runs[record_file.parent.name] = json.loads(record_file.read_text(encoding="utf-8"))
     if names is not None:
         missing = [n for n in names if n not in runs]
@@ -46,7 +44,7 @@ def read_runs(stage_folder: Path, names: list[str] | None = None) -> dict[str, d
     return runs
 
 
-def _summary_row(name: str, run: dict) -> dict:
+def _summary_row(run: dict) -> dict:
     config, summary = run["config"], run["summary"]
     return {
         "run": run["run"],
@@ -60,10 +58,6 @@ def _summary_row(name: str, run: dict) -> dict:
     }
 
 
-def _write_selection(path: Path, selection: dict) -> None:
-    atomic_write_text(path, json.dumps(selection, indent=2) + "\n")
-
-
 def run_stage1_select(params: Params) -> dict:
     """Rank the Stage-1 candidates by val F1 (argmax rule) and pass the top-k families on."""
     runs = read_runs(paths.MODELS / "stage1", list(params.stage1.candidates))
@@ -71,11 +65,11 @@ def run_stage1_select(params: Params) -> dict:
     selection = {
         "rule": "argmax val F1",
         "top": [name for name, _ in ranking[: params.stage1.top_k]],
-        "runs": [_summary_row(name, runs[name]) for name, _ in ranking],
+        "runs": [_summary_row(runs[name]) for name, _ in ranking],
     }
-    _write_selection(STAGE1_SELECTION, selection)
+    atomic_write_json(paths.STAGE1_SELECTION, selection)
     metrics = {"stage1_best_val_f1": ranking[0][1]}
-    atomic_write_text(STAGE1_METRICS, json.dumps(metrics, indent=2) + "\n")
+    atomic_write_json(STAGE1_METRICS, metrics)
     return {"top": selection["top"], **metrics}
 
 
@@ -83,19 +77,19 @@ def run_stage2_select(params: Params) -> dict:
     """Pick the Stage-2 grid point with the best val F1."""
     runs = read_runs(paths.MODELS / "stage2")
     ranking = rank_runs({n: r["summary"] for n, r in runs.items()})
-    rows = [_summary_row(name, runs[name]) for name, _ in ranking]
+    rows = [_summary_row(runs[name]) for name, _ in ranking]
     selection = {"rule": "argmax val F1", "best": rows[0], "runs": rows}
-    _write_selection(STAGE2_SELECTION, selection)
+    atomic_write_json(paths.STAGE2_SELECTION, selection)
     best = rows[0]
     metrics = {"stage2_best_val_f1": best["val_f1"], "stage2_best_learning_rate": best["learning_rate"],
                "stage2_best_batch_size": best["batch_size"]}
-    atomic_write_text(STAGE2_METRICS, json.dumps(metrics, indent=2) + "\n")
+    atomic_write_json(STAGE2_METRICS, metrics)
     return {"best": best["run"], **metrics}
 
 
 def read_val_scores(run_folder: Path) -> tuple[list[int], list[float]]:
     """(labels, positive-class probabilities) a run wrote for the validation split."""
-    rows = read_jsonl(run_folder / VAL_SCORES)
+    rows = read_jsonl(run_folder / paths.VAL_SCORES)
     return [int(r["label"]) for r in rows], [float(r["proba"]) for r in rows]
 
 
@@ -119,7 +113,7 @@ def run_threshold_sweep(params: Params) -> dict:
         live.log_plot("threshold", rows, x="threshold", y=["precision", "recall", "f1"], template="linear",
                       title="Validation precision / recall / F1 by threshold", y_label="score")
         live.log_sklearn_plot("precision_recall", labels, probabilities, name="precision_recall")
-    atomic_write_text(THRESHOLD_METRICS, json.dumps(result, indent=2) + "\n")
+    atomic_write_json(THRESHOLD_METRICS, result)
     return result
 
 
@@ -173,5 +167,5 @@ def run_champion_freeze(params: Params) -> dict:
         "val_f1_max": f1_values[-1],
         **{f"val_f1_seed_{s}": f for s, f in f1_by_seed.items()},
     }
-    atomic_write_text(CHAMPION_METRICS, json.dumps(metrics, indent=2) + "\n")
+    atomic_write_json(CHAMPION_METRICS, metrics)
     return metrics

@@ -7,16 +7,13 @@ from dataclasses import asdict, replace
 from pathlib import Path
 
 from iacsieve import paths
-from iacsieve.atomic import atomic_write_text
+from iacsieve.atomic import atomic_write_json
 from iacsieve.data.records import read_jsonl
 from iacsieve.errors import IacsieveError
 from iacsieve.params import TINY_CANDIDATES, Params
 from iacsieve.training.run import TrainConfig, train_run
 from iacsieve.training.threads import threads_for_run
 
-STAGE1_SELECTION = paths.STAGE1_SELECTION
-STAGE2_SELECTION = paths.STAGE2_SELECTION
-RUN_RECORD = paths.RUN_RECORD
 #: Summary keys that vary between identical runs (wall time, throughput, memory).
 EFFICIENCY_KEYS = ("train_seconds", "train_samples_per_second", "peak_memory_mb")
 
@@ -59,7 +56,7 @@ def run_training(config: TrainConfig, stage: str, run: str, candidate: str) -> d
     # run to run); timings and memory stay in the run's dvclive metrics.
     deterministic = {k: v for k, v in summary.items() if k not in EFFICIENCY_KEYS}
     record = {"run": run_path.as_posix(), "candidate": candidate, "config": asdict(config), "summary": deterministic}
-    atomic_write_text(paths.MODELS / run_path / RUN_RECORD, json.dumps(record, indent=2, sort_keys=True) + "\n")
+    atomic_write_json(paths.MODELS / run_path / paths.RUN_RECORD, record, sort_keys=True)
     return {"run": record["run"], "model": config.model, "val_f1": summary.get("val_f1")}
 
 
@@ -77,7 +74,7 @@ def _read_selection(path: Path) -> dict:
 
 def stage2_candidate(rank: int) -> str:
     """The Stage-1 family ranked ``rank`` (1 = best)."""
-    top = _read_selection(STAGE1_SELECTION)["top"]
+    top = _read_selection(paths.STAGE1_SELECTION)["top"]
     if rank > len(top):
         raise IacsieveError(f"stage2: rank {rank} but stage 1 passed on only {len(top)} families")
     return top[rank - 1]
@@ -92,7 +89,7 @@ def run_stage2(params: Params, rank: int, learning_rate: float, batch_size: int,
 
 def stage3_config(params: Params) -> tuple[str, TrainConfig]:
     """(candidate, config): the best Stage-2 config with Stage 3's longer schedule."""
-    best = _read_selection(STAGE2_SELECTION)["best"]
+    best = _read_selection(paths.STAGE2_SELECTION)["best"]
     config = replace(
         base_config(params, best["candidate"]),
         learning_rate=best["learning_rate"],
