@@ -75,3 +75,21 @@ def test_reference_scale_params_are_valid():
     assert params.stage1.candidates["codet5p-220m"].model == "Salesforce/codet5p-220m"
     assert params.stage4.seeds == [41, 42, 43, 44, 45]
     assert min(params.stage2.learning_rates) == pytest.approx(3e-5)
+
+
+def test_a_typo_in_params_fails_dvc_repro_within_5_seconds_naming_the_key(tmp_path):
+    """As a new user would meet it: `learning_rte` in params.yaml, then `dvc repro` in a fresh copy."""
+    from conftest import copy_project, tool_env
+
+    repo = copy_project(tmp_path / "repo")
+    params_file = repo / "params.yaml"
+    params_file.write_text(params_file.read_text().replace("  learning_rate: 0.0005", "  learning_rte: 0.0005", 1))
+    start = time.monotonic()
+    proc = subprocess.run(["dvc", "repro"], cwd=repo, capture_output=True, text=True, env=tool_env())
+    elapsed = time.monotonic() - start
+    output = proc.stdout + proc.stderr
+    assert proc.returncode != 0
+    assert "params.yaml: unknown key 'train.learning_rte'" in output, output
+    assert "Traceback" not in output
+    assert elapsed < 5, f"dvc repro took {elapsed:.1f} s to refuse the typo"
+    assert not (repo / "data" / "raw" / "sample").exists(), "no stage did any work"

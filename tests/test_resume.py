@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import subprocess
@@ -38,11 +37,17 @@ def test_killed_training_stage_resumes_to_identical_metrics(pipeline_repo, tmp_p
 
     assert complete_checkpoints(repo)
     assert not (repo / "models" / "stage1" / "roberta").exists()  # nothing half-written for later stages
+    assert not (repo / "metrics" / "stage1" / "roberta").exists()
 
     run(["dvc", "repro", STAGE], repo)
     assert not complete_checkpoints(repo)  # removed once the model is saved
     ours, reference = (r / "models" / "stage1" / "roberta" for r in (repo, pipeline_repo))
     assert sha256_file(ours / "model.safetensors") == sha256_file(reference / "model.safetensors")
-    metrics = [json.loads((r / "metrics/stage1/roberta/metrics.json").read_text()) for r in (repo, pipeline_repo)]
-    for key in ("val_f1", "val_precision", "val_recall", "val_accuracy", "epochs_run", "best_epoch"):
-        assert metrics[0][key] == metrics[1][key], key
+    # dvclive's files too, per-epoch histories included (they were kept with the checkpoints)
+    live = {r: r / "metrics" / "stage1" / "roberta" for r in (repo, pipeline_repo)}
+    files = sorted(p.relative_to(live[repo]) for p in live[repo].rglob("*") if p.is_file())
+    assert Path("plots/metrics/eval/f1.tsv") in files and Path("metrics.json") in files
+    assert files == sorted(p.relative_to(live[pipeline_repo]) for p in live[pipeline_repo].rglob("*") if p.is_file())
+    for name in files:
+        if name.name != "efficiency.json":
+            assert (live[repo] / name).read_text() == (live[pipeline_repo] / name).read_text(), name

@@ -1,5 +1,9 @@
 """Threshold sweep against scikit-learn, median-seed selection, metrics, bootstrap CIs."""
 
+import json
+import shutil
+from pathlib import Path
+
 import numpy as np
 import pytest
 from sklearn.metrics import f1_score, precision_score, recall_score
@@ -7,7 +11,12 @@ from sklearn.metrics import f1_score, precision_score, recall_score
 from iacsieve.evaluation.bootstrap import bootstrap_intervals
 from iacsieve.evaluation.metrics import filter_metrics
 from iacsieve.evaluation.threshold import sweep_thresholds, threshold_grid
+from iacsieve.errors import IacsieveError
+from iacsieve.params import load_params
 from iacsieve.selection.ranking import median_seed, rank_runs
+from iacsieve.selection.stages import run_stage2_select
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_grid_is_030_to_070_in_41_steps():
@@ -73,3 +82,35 @@ def test_bootstrap_interval_contains_point_estimate_and_is_seeded():
     assert a["f1"][0] < point["f1"] < a["f1"][1]
     assert a["fp_reduction"][0] < point["fp_reduction"] < a["fp_reduction"][1]
     assert 0.03 < a["f1"][1] - a["f1"][0] < 0.2
+
+
+def write_run(folder, name: str, val_f1: float, learning_rate: float) -> None:
+    run_folder = folder / name
+    run_folder.mkdir(parents=True)
+    record = {
+        "run": f"stage2/{name}", "candidate": "roberta", "summary": {"val_f1": val_f1, "epochs_run": 3},
+        "config": {"model": "tiny-roberta", "learning_rate": learning_rate, "batch_size": 32},
+    }
+    (run_folder / "iacsieve_run.json").write_text(json.dumps(record))
+
+
+def test_stage2_select_reads_only_the_current_grid(tmp_path, monkeypatch):
+    """Runs of an earlier grid (and a killed writer's staging folder) left in models/stage2 never win."""
+    params = load_params(ROOT / "params.yaml")
+    names = params.stage2.run_names()
+    assert names == [f"r1-lr{lr}-bs32" for lr in params.stage2.learning_rates]
+    monkeypatch.chdir(tmp_path)
+    stage2 = tmp_path / "models" / "stage2"
+    write_run(stage2, names[0], 0.70, params.stage2.learning_rates[0])
+    write_run(stage2, names[1], 0.75, params.stage2.learning_rates[1])
+    write_run(stage2, "r2-lr0.002-bs32", 0.99, 0.002)
+    write_run(stage2, f".{names[0]}.x1y2.tmp", 0.98, 0.1)
+
+    result = run_stage2_select(params)
+
+    selection = json.loads((tmp_path / "selection" / "stage2.json").read_text())
+    assert [row["run"] for row in selection["runs"]] == [f"stage2/{names[1]}", f"stage2/{names[0]}"]
+    assert result["stage2_best_val_f1"] == 0.75
+    shutil.rmtree(stage2 / names[0])
+    with pytest.raises(IacsieveError, match=f"no finished run for {names[0]}"):
+        run_stage2_select(params)

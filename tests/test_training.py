@@ -32,6 +32,7 @@ from iacsieve.models.loading import load_candidate
 from iacsieve.models.tokenizer import train_bpe_tokenizer
 from iacsieve.training.predict import load_classifier, predict_proba
 from iacsieve.training.run import (
+    EFFICIENCY_KEYS,
     SUMMARY_KEYS,
     TrainConfig,
     prepare_checkpoint_dir,
@@ -39,8 +40,6 @@ from iacsieve.training.run import (
     train_run,
 )
 
-# Values that measure the machine rather than the result of training.
-TIMING_KEYS = {"train_seconds", "train_samples_per_second", "peak_memory_mb"}
 
 SECRET = "Hard-coded secret"
 FILLER = [
@@ -132,7 +131,7 @@ def run(cfg: TrainConfig, train_records, val_records, root: Path, callbacks=()) 
 
 def result(summary: dict) -> dict:
     """The part of a summary that must not depend on timing."""
-    return {key: value for key, value in summary.items() if key not in TIMING_KEYS}
+    return {key: value for key, value in summary.items() if key not in EFFICIENCY_KEYS}
 
 
 def history_of(root: Path, metric: str) -> list[str]:
@@ -276,9 +275,14 @@ def test_learns_the_keyword_and_writes_flat_metrics(tmp_path, tokenizer_dir, tra
     summary = run(config(tokenizer_dir, epochs=4), train_records, val_records, tmp_path)
     assert summary["val_f1"] >= 0.8
     metrics = json.loads((tmp_path / "live" / "metrics.json").read_text())
-    for key in SUMMARY_KEYS:
-        assert isinstance(metrics[key], (int, float)), key
-    assert {key: metrics[key] for key in summary} == summary
+    assert set(metrics) == {*SUMMARY_KEYS, "step"}, "dvclive's metrics hold only what a rerun reproduces"
+    assert {key: metrics[key] for key in SUMMARY_KEYS} == {key: summary[key] for key in SUMMARY_KEYS}
+    efficiency = json.loads((tmp_path / "live" / "efficiency.json").read_text())
+    assert set(efficiency) == set(EFFICIENCY_KEYS) and all(efficiency[key] > 0 for key in EFFICIENCY_KEYS)
+    assert not list((tmp_path / "live").rglob("*runtime*")), "evaluation timings stay out of the plots"
+    record = json.loads((tmp_path / "model" / "iacsieve_run.json").read_text())
+    assert record["summary"] == {key: summary[key] for key in SUMMARY_KEYS}, "the run record holds no timing"
+    assert record["config"]["model"] == "tiny-roberta"
     f1_rows = (tmp_path / "live" / "plots" / "metrics" / "eval" / "f1.tsv").read_text().splitlines()
     loss_rows = (tmp_path / "live" / "plots" / "metrics" / "train" / "loss.tsv").read_text().splitlines()
     assert len(f1_rows) == len(loss_rows) == summary["epochs_run"] + 1  # header + one row per epoch
@@ -343,7 +347,7 @@ def test_epochs_logged_after_the_resumed_checkpoint_are_not_repeated(
     shutil.rmtree(tmp_path / "killed" / "checkpoints" / "checkpoint-12")  # killed while saving epoch 2
     assert run(cfg, train_records, val_records, tmp_path / "killed") == {
         **uninterrupted,
-        **{key: mock.ANY for key in TIMING_KEYS},
+        **{key: mock.ANY for key in EFFICIENCY_KEYS},
     }
     assert history_of(tmp_path / "killed", "eval/f1.tsv") == history_of(tmp_path / "whole", "eval/f1.tsv")
 
@@ -376,6 +380,7 @@ def test_process_killed_mid_run_resumes_to_the_same_model(tmp_path, tokenizer_di
     process.kill()
     process.wait()
     assert not (tmp_path / "killed" / "model").exists(), "the run finished before it could be killed"
+    assert not (tmp_path / "killed" / "live").exists(), "dvclive's folder appears only when the run ends"
     subprocess.run([*command, str(tmp_path / "killed.json")], check=True, capture_output=True)
 
     assert_same_weights(tmp_path / "killed" / "model", tmp_path / "whole" / "model")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import glob
 import json
 import os
 import shutil
@@ -31,7 +32,7 @@ def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> None:
 def atomic_open(path: str | os.PathLike, mode: str = "w", encoding: str | None = "utf-8") -> Iterator:
     """Open a temp file beside ``path``; on success rename it to ``path``, on error remove it."""
     target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
+    _prepare_parent(target)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     try:
         with os.fdopen(fd, mode, encoding=None if "b" in mode else encoding, newline=None) as handle:
@@ -49,7 +50,7 @@ def atomic_open(path: str | os.PathLike, mode: str = "w", encoding: str | None =
 def atomic_dir(path: str | os.PathLike) -> Iterator[Path]:
     """Yield an empty staging folder; on success it replaces ``path`` whole, on error it is removed."""
     target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
+    _prepare_parent(target)
     staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent))
     try:
         yield staging
@@ -64,3 +65,13 @@ def atomic_dir(path: str | os.PathLike) -> Iterator[Path]:
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
+
+
+def _prepare_parent(target: Path) -> None:
+    """Create ``target``'s folder and remove temp files or staging folders a killed writer left there."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    for leftover in target.parent.glob(f".{glob.escape(target.name)}.*.tmp"):
+        if leftover.is_dir() and not leftover.is_symlink():
+            shutil.rmtree(leftover, ignore_errors=True)
+        else:
+            leftover.unlink(missing_ok=True)

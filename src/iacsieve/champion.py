@@ -9,6 +9,8 @@ from pathlib import Path
 from iacsieve.errors import IacsieveError
 
 CHAMPION_META = "iacsieve.json"
+#: Fields of ``iacsieve.json`` that scoring needs, and their JSON types.
+REQUIRED_META = {"threshold": (int, float), "context_lines": int, "max_line_chars": int, "max_length": int}
 CHECKSUMS = "SHA256SUMS"
 
 
@@ -68,7 +70,18 @@ def read_champion_meta(folder: Path) -> dict:
     meta_file = folder / CHAMPION_META
     if not meta_file.is_file():
         raise IacsieveError(f"{folder}: not a frozen champion ({CHAMPION_META} missing)")
-    return json.loads(meta_file.read_text(encoding="utf-8"))
+    try:
+        meta = json.loads(meta_file.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, ValueError) as error:
+        raise IacsieveError(f"{meta_file}: not valid JSON ({error})") from None
+    if not isinstance(meta, dict):
+        raise IacsieveError(f"{meta_file}: expected a JSON object")
+    for key, kinds in REQUIRED_META.items():
+        if not isinstance(meta.get(key), kinds) or isinstance(meta.get(key), bool):
+            raise IacsieveError(f"{meta_file}: field {key!r} missing or not a number (got {meta.get(key)!r})")
+    if not 0 <= meta["threshold"] <= 1:
+        raise IacsieveError(f"{meta_file}: field 'threshold' must lie in [0, 1] (got {meta['threshold']!r})")
+    return meta
 
 
 def load_champion(folder: str | Path):

@@ -9,14 +9,7 @@ from pathlib import Path
 
 from iacsieve import paths
 from iacsieve.atomic import atomic_write_text
-from iacsieve.cli_support import EXIT_USER_ERROR, run_guarded
-
-
-class OneLineParser(argparse.ArgumentParser):
-    """Argument errors print one line (not the usage block) and exit 2."""
-
-    def error(self, message: str):
-        self.exit(EXIT_USER_ERROR, f"{self.prog}: error: {message}\n")
+from iacsieve.cli_support import OneLineParser, run_guarded
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import argparse
 import sys
 from collections.abc import Callable
 
 from iacsieve.errors import IacsieveError
 
 EXIT_USER_ERROR = 2
+
+
+class OneLineParser(argparse.ArgumentParser):
+    """Argument errors print one line (not the usage block) and exit 2."""
+
+    def error(self, message: str):
+        self.exit(EXIT_USER_ERROR, f"{self.prog}: error: {message}\n")
 
 
 def run_guarded(main: Callable[[], object], prog: str) -> int:
@@ -31,7 +39,6 @@ def run_stage(stage: str, target: str, argv: list[str] | None = None, **argument
     command-line options (``--name value``) and their types, passed to the function as keywords.
     Exits with the code of ``run_guarded``.
     """
-    import argparse
     import importlib
     import os
 
@@ -39,7 +46,7 @@ def run_stage(stage: str, target: str, argv: list[str] | None = None, **argument
 
     os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
 
-    parser = argparse.ArgumentParser(prog=stage, description=f"DVC stage {stage}")
+    parser = OneLineParser(prog=stage, description=f"DVC stage {stage}")
     parser.add_argument("--params", default="params.yaml", help="params file (default: params.yaml)")
     for name, kind in arguments.items():
         parser.add_argument(f"--{name.replace('_', '-')}", dest=name, type=kind, required=True)

@@ -129,6 +129,15 @@ class Stage2Params(_Section):
                 raise ValueError(f"{name} must list at least one value")
         return self
 
+    def run_names(self) -> list[str]:
+        """The grid's run names, as dvc.yaml's ``stage2_train`` matrix spells them (``r1-lr0.0003-bs32``)."""
+        return [
+            f"r{rank}-lr{learning_rate}-bs{batch_size}"
+            for rank in self.ranks
+            for learning_rate in self.learning_rates
+            for batch_size in self.batch_sizes
+        ]
+
 
 class Stage3Params(_Section):
     epochs: PositiveInt = 8
@@ -279,8 +288,6 @@ def load_params(path: str | Path = "params.yaml") -> Params:
     """Read and validate the params file; any problem raises ``IacsieveError`` naming the key."""
     params_path = Path(path)
     raw = read_params_file(params_path)
-    if not isinstance(raw, dict):
-        raise IacsieveError(f"{params_path}: expected a mapping of sections")
     try:
         return Params.model_validate(raw)
     except ValidationError as exc:

@@ -27,3 +27,6 @@ STAGE2_SELECTION = SELECTION / "stage2.json"
 RUN_RECORD = "iacsieve_run.json"
 #: Written beside each run's model: one line per val record with its positive-class probability.
 VAL_SCORES = "val_scores.jsonl"
+#: Written beside each run's dvclive files: train seconds, samples/s and peak memory (not a DVC metric:
+#: these vary between identical runs).
+EFFICIENCY = "efficiency.json"

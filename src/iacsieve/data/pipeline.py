@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from iacsieve import paths
-from iacsieve.atomic import atomic_write_json
+from iacsieve.atomic import atomic_dir, atomic_write_json
 from iacsieve.data.preprocess import PreprocessResult, records_from_glitch, records_from_reference_jsonl
 from iacsieve.data.records import read_jsonl, write_jsonl
 from iacsieve.data.split import SPLITS, split_by_file, split_statistics
@@ -75,10 +75,13 @@ def run_split(params: Params) -> dict:
     if unlabelled is not None:
         raise IacsieveError(f"{DETECTIONS}: record {unlabelled.get('id')} has no TP/FP label")
     splits = split_by_file(records, params.split.test_fraction, params.split.val_fraction, params.split.seed)
-    for name in SPLITS:
-        write_jsonl(paths.split_file(name), splits[name])
-    for tech in TECHS:
-        write_jsonl(paths.split_file(f"test_{tech}"), [r for r in splits["test"] if r["tech"] == tech])
+    # data/processed is one DVC output: its files appear together or not at all.
+    with atomic_dir(paths.PROCESSED) as staging:
+        for name in SPLITS:
+            write_jsonl(staging / paths.split_file(name).name, splits[name])
+        for tech in TECHS:
+            test_tech = [r for r in splits["test"] if r["tech"] == tech]
+            write_jsonl(staging / paths.split_file(f"test_{tech}").name, test_tech)
     stats = split_statistics(splits)
     atomic_write_json(DATA_METRICS, stats)
     return stats

@@ -26,12 +26,14 @@ class PreprocessResult:
     skipped: Counter = field(default_factory=Counter)
     untrained: list[Detection] = field(default_factory=list)
     replaced_chars: int = 0
+    cut_lines: int = 0
 
     def summary(self) -> dict:
         return {
             "records": len(self.records),
             "skipped": dict(sorted(self.skipped.items())),
             "replaced_invalid_utf8": self.replaced_chars,
+            "flagged_lines_cut_to_max_line_chars": self.cut_lines,
         }
 
 
@@ -103,6 +105,8 @@ def records_from_glitch(
             result.untrained.append(detection)
             continue
         record = detection_record(detection, scripts, context_lines, max_line_chars, tech)
+        flagged_line = scripts.read(detection.path, detection.where()).lines[detection.line - 1]
+        result.cut_lines += len(flagged_line.strip()) > max_line_chars
         if record["id"] in seen_ids:  # the same file reached by two spellings of its path
             result.skipped["duplicate row"] += 1
             continue

@@ -29,8 +29,8 @@ def _table(header: list[str], rows: list[list]) -> str:
 
 
 def efficiency(run: str) -> dict:
-    """A run's dvclive metrics (train seconds, samples/s, peak memory), empty if absent."""
-    metrics_file = paths.METRICS / run / "metrics.json"
+    """A run's efficiency figures (train seconds, samples/s, peak memory), empty if absent."""
+    metrics_file = paths.METRICS / run / paths.EFFICIENCY
     return _load(metrics_file) if metrics_file.is_file() else {}
 
 

@@ -8,6 +8,7 @@ from iacsieve.atomic import atomic_write_json
 from iacsieve.data.records import read_jsonl
 from iacsieve.evaluation.bootstrap import bootstrap_intervals
 from iacsieve.evaluation.metrics import apply_threshold, filter_metrics
+from iacsieve.live import plots_logger
 from iacsieve.params import Params
 from iacsieve.smells import TECHS, TRAINED_SMELLS
 
@@ -36,8 +37,6 @@ def scored_groups(records: list[dict], kept: list[int], evaluate: Params) -> dic
 
 def run_evaluate_test(params: Params) -> dict:
     """Score the champion with its frozen threshold on the test split; write metrics/test.json."""
-    from dvclive import Live
-
     from iacsieve.champion import load_champion
     from iacsieve.models.inputs import model_text
     from iacsieve.training.predict import predict_proba
@@ -52,7 +51,7 @@ def run_evaluate_test(params: Params) -> dict:
     result = {"threshold": meta["threshold"], **scored_groups(records, kept, params.evaluate)}
     labels = [r["label"] for r in records]
     result["glitch_as_is"] = filter_metrics(labels, [1] * len(labels))
-    with Live(dir=str(TEST_PLOTS), dvcyaml=False, save_dvc_exp=False, report=None) as live:
+    with plots_logger(TEST_PLOTS) as live:
         live.log_sklearn_plot("confusion_matrix", labels, kept, name="confusion_matrix")
     atomic_write_json(TEST_METRICS, result)
     overall = result["all"]

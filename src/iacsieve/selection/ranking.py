@@ -2,21 +2,6 @@
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
-from iacsieve.errors import IacsieveError
-
-
-def read_run_metrics(folder: Path) -> dict[str, dict]:
-    """Map each run (sub-folder name) to its dvclive ``metrics.json``; the folder must hold at least one."""
-    runs = {}
-    for metrics_file in sorted(folder.glob("*/metrics.json")):
-        runs[metrics_file.parent.name] = json.loads(metrics_file.read_text(encoding="utf-8"))
-    if not runs:
-        raise IacsieveError(f"{folder}: no run metrics found (metrics.json per run)")
-    return runs
-
 
 def rank_runs(metrics_by_run: dict[str, dict], key: str = "val_f1") -> list[tuple[str, float]]:
     """Runs sorted best first by ``key``; ties go to the run whose name sorts first."""

@@ -16,6 +16,7 @@ from iacsieve.data.records import read_jsonl
 from iacsieve.errors import IacsieveError
 from iacsieve.evaluation.metrics import apply_threshold, filter_metrics
 from iacsieve.evaluation.threshold import sweep_thresholds
+from iacsieve.live import plots_logger
 from iacsieve.params import Params
 from iacsieve.selection.model_card import model_card
 from iacsieve.selection.ranking import median_seed, rank_runs
@@ -29,19 +30,15 @@ CHAMPION_METRICS = paths.METRICS / "champion.json"
 RUN_ONLY_FILES = (paths.RUN_RECORD, paths.VAL_SCORES)
 
 
-def read_runs(stage_folder: Path, names: list[str] | None = None) -> dict[str, dict]:
-    """Run records (``iacsieve_run.json``) of a stage's runs, by run name; ``names`` must all exist."""
-    runs = {}
-    for record_file in sorted(stage_folder.glob(f"*/{paths.RUN_RECORD}")):
-        runs[record_file.parent.name] = json.loads(record_file.read_text(encoding="utf-8"))
-    if names is not None:
-        missing = [n for n in names if n not in runs]
-        if missing:
-            raise IacsieveError(f"{stage_folder}: no finished run for {', '.join(missing)}")
-        runs = {n: runs[n] for n in names}
-    if not runs:
-        raise IacsieveError(f"{stage_folder}: no finished runs")
-    return runs
+def read_runs(stage_folder: Path, names: list[str]) -> dict[str, dict]:
+    """Run records (``iacsieve_run.json``) of the runs ``names`` in ``stage_folder``, by name.
+
+    Only the named runs count: folders left by an earlier grid or seed list are ignored.
+    """
+    missing = [name for name in names if not (stage_folder / name / paths.RUN_RECORD).is_file()]
+    if missing:
+        raise IacsieveError(f"{stage_folder}: no finished run for {', '.join(missing)}; run `dvc repro`")
+    return {name: json.loads((stage_folder / name / paths.RUN_RECORD).read_text(encoding="utf-8")) for name in names}
 
 
 def _summary_row(run: dict) -> dict:
@@ -74,8 +71,8 @@ def run_stage1_select(params: Params) -> dict:
 
 
 def run_stage2_select(params: Params) -> dict:
-    """Pick the Stage-2 grid point with the best val F1."""
-    runs = read_runs(paths.MODELS / "stage2")
+    """Pick the Stage-2 grid point with the best val F1 (among the runs of the current grid only)."""
+    runs = read_runs(paths.MODELS / "stage2", params.stage2.run_names())
     ranking = rank_runs({n: r["summary"] for n, r in runs.items()})
     rows = [_summary_row(runs[name]) for name, _ in ranking]
     selection = {"rule": "argmax val F1", "best": rows[0], "runs": rows}
@@ -95,8 +92,6 @@ def read_val_scores(run_folder: Path) -> tuple[list[int], list[float]]:
 
 def run_threshold_sweep(params: Params) -> dict:
     """Sweep thresholds on Stage-3 val probabilities; write metrics/threshold.json and the plots."""
-    from dvclive import Live
-
     labels, probabilities = read_val_scores(paths.MODELS / "stage3")
     grid = params.threshold
     threshold, rows = sweep_thresholds(labels, probabilities, grid.min, grid.max, grid.step)
@@ -109,7 +104,7 @@ def run_threshold_sweep(params: Params) -> dict:
         "val_recall": best["recall"],
         "val_f1_at_0.5": argmax["f1"],
     }
-    with Live(dir=str(THRESHOLD_PLOTS), dvcyaml=False, save_dvc_exp=False, report=None) as live:
+    with plots_logger(THRESHOLD_PLOTS) as live:
         live.log_plot("threshold", rows, x="threshold", y=["precision", "recall", "f1"], template="linear",
                       title="Validation precision / recall / F1 by threshold", y_label="score")
         live.log_sklearn_plot("precision_recall", labels, probabilities, name="precision_recall")

@@ -60,7 +60,8 @@ def load_classifier(model_dir: str | os.PathLike) -> tuple[PreTrainedModel, PreT
     """Load a classifier saved with ``save_pretrained`` and its tokenizer, from safetensors weights only.
 
     Raises ``IacsieveError`` when ``model_dir`` is missing, holds pickled weights (``*.bin``, which can run
-    code when loaded) or has no ``model.safetensors``. Never runs code shipped with the model.
+    code when loaded), has no ``model.safetensors``, or its weights do not fill the architecture of its
+    ``config.json`` exactly. Never runs code shipped with the model.
     """
     folder = Path(model_dir)
     if not folder.is_dir():
@@ -71,9 +72,17 @@ def load_classifier(model_dir: str | os.PathLike) -> tuple[PreTrainedModel, PreT
     if not (folder / "model.safetensors").is_file() and not (folder / "model.safetensors.index.json").is_file():
         raise IacsieveError(f"{folder}: no model.safetensors in the model folder")
     try:
-        model = AutoModelForSequenceClassification.from_pretrained(folder, use_safetensors=True)
+        model, loading = AutoModelForSequenceClassification.from_pretrained(
+            folder, use_safetensors=True, output_loading_info=True
+        )
+        # A trained classifier supplies every weight: transformers would initialise the rest at random.
+        for problem in ("missing_keys", "mismatched_keys", "unexpected_keys"):
+            names = sorted(str(name) for name in loading.get(problem) or ())
+            if names:
+                raise IacsieveError(f"{folder}: model.safetensors does not fit config.json "
+                                    f"({len(names)} {problem.replace('_', ' ')}, e.g. {names[0]})")
         tokenizer = AutoTokenizer.from_pretrained(folder)
-    except (OSError, ValueError) as error:
+    except (OSError, ValueError, KeyError) as error:
         first_line = (str(error).strip().splitlines() or [type(error).__name__])[0]
         raise IacsieveError(f"{folder}: cannot load the classifier: {first_line}") from error
     model.eval()

@@ -39,6 +39,7 @@ from transformers import (
 from transformers.integrations import DVCLiveCallback
 from transformers.trainer_callback import ExportableState
 
+from iacsieve import paths
 from iacsieve.atomic import atomic_dir, atomic_write_text
 from iacsieve.errors import IacsieveError
 from iacsieve.models.inputs import model_text
@@ -50,7 +51,10 @@ Record = Mapping[str, Any]
 FINGERPRINT_FILE = "fingerprint.json"
 TRAINER_STATE_FILE = "trainer_state.json"
 CHECKPOINT_NAME = re.compile(r"^checkpoint-(\d+)$")
-#: Keys every run's ``metrics.json`` holds at top level.
+#: dvclive logs here, inside the checkpoint folder, while the run trains (it survives a kill with the
+#: checkpoints); the finished folder then replaces ``live_dir`` whole.
+LIVE_STAGING = "live"
+#: Keys every run's dvclive ``metrics.json`` holds at top level; all are reproduced exactly by a rerun.
 SUMMARY_KEYS: tuple[str, ...] = (
     "val_f1",
     "val_precision",
@@ -58,11 +62,12 @@ SUMMARY_KEYS: tuple[str, ...] = (
     "val_accuracy",
     "epochs_run",
     "best_epoch",
-    "train_seconds",
-    "train_samples_per_second",
     "n_parameters",
-    "peak_memory_mb",
 )
+#: Keys of ``efficiency.json``: wall time, throughput and memory.
+EFFICIENCY_KEYS: tuple[str, ...] = ("train_seconds", "train_samples_per_second", "peak_memory_mb")
+#: Trainer log entries that time the evaluation loop; left out of the per-epoch dvclive plots.
+_EVAL_TIMINGS = ("eval_runtime", "eval_samples_per_second", "eval_steps_per_second")
 
 
 @dataclass(frozen=True)
@@ -95,24 +100,29 @@ def train_run(
     checkpoint_dir: str | os.PathLike,
     live_dir: str | os.PathLike,
     *,
+    run_info: Mapping[str, Any] | None = None,
     callbacks: Sequence[TrainerCallback] = (),
 ) -> dict[str, Any]:
     """Train ``cfg.model`` on ``train_records``, keep the epoch with the best val F1, and save it.
 
-    Writes ``out_dir`` whole or not at all: the best model and tokenizer (safetensors) and
-    ``val_scores.jsonl`` (``{"id", "label", "proba"}`` per val record, proba = P(TP)). Per-epoch
+    Writes ``out_dir`` whole or not at all: the best model and tokenizer (safetensors),
+    ``val_scores.jsonl`` (``{"id", "label", "proba"}`` per val record, proba = P(TP)) and
+    ``iacsieve_run.json`` (``run_info`` plus the config and the summary, all reproduced exactly by a rerun,
+    so the folder's hash is too). Per-epoch
     checkpoints go to ``checkpoint_dir``; a run started again with the same cfg and records resumes from
     the latest one and ends with the same result as an uninterrupted run, while checkpoints of another cfg
     or data are discarded. They are removed once ``out_dir`` is written. dvclive logs params, per-epoch
-    metrics and a flat summary to ``live_dir`` (never to a ``dvc.yaml``). ``callbacks`` are extra
-    ``TrainerCallback``s (tests use them to interrupt a run). Returns the summary, whose keys include
-    ``SUMMARY_KEYS``.
+    metrics and a flat summary (``SUMMARY_KEYS``) to ``live_dir`` (never to a ``dvc.yaml``), and
+    ``efficiency.json`` beside them holds ``EFFICIENCY_KEYS``; ``live_dir`` too is written whole or not at
+    all. ``callbacks`` are extra ``TrainerCallback``s (tests use them to interrupt a run). Returns the
+    summary and the efficiency figures in one dict.
     """
     if not train_records or not val_records:
         raise IacsieveError("a training run needs at least one train and one val record")
     torch.set_num_threads(cfg.threads)
     _seed_everything(cfg.seed)
-    checkpoint_dir = Path(checkpoint_dir).absolute()
+    # Relative stays relative: TrainingArguments (logged by dvclive) then hold no machine-specific path.
+    checkpoint_dir = Path(checkpoint_dir)
     resume_from = prepare_checkpoint_dir(checkpoint_dir, run_fingerprint(cfg, train_records, val_records))
 
     model, tokenizer = load_candidate(
@@ -122,7 +132,7 @@ def train_run(
         raise IacsieveError(
             f"max_length {cfg.max_length} exceeds what {cfg.model!r} reads ({tokenizer.model_max_length} tokens)"
         )
-    live = _open_live(live_dir, resume=resume_from is not None)
+    live = _open_live(checkpoint_dir / LIVE_STAGING, resume=resume_from is not None)
     live.log_params(asdict(cfg))
     trainer = _build_trainer(cfg, model, tokenizer, train_records, val_records, checkpoint_dir, live, callbacks)
     model, state, train_seconds = _train_or_reuse(trainer, cfg, checkpoint_dir, resume_from, live)
@@ -134,17 +144,21 @@ def train_run(
         **{f"val_{name}": value for name, value in classification_metrics(labels, probabilities > 0.5).items()},
         "epochs_run": _epochs_done(state),
         "best_epoch": _best_epoch(state),
+        "n_parameters": int(sum(parameter.numel() for parameter in model.parameters())),
+    }
+    efficiency = {
         "train_seconds": round(train_seconds, 3),
         "train_samples_per_second": round(len(train_records) * _epochs_done(state) / max(train_seconds, 1e-9), 3),
-        "n_parameters": int(sum(parameter.numel() for parameter in model.parameters())),
         "peak_memory_mb": round(_peak_memory_mb(), 1),
     }
-    _save_best(model, tokenizer, val_records, labels, probabilities, out_dir)
+    record = {**(run_info or {}), "config": asdict(cfg), "summary": summary}
+    _save_best(model, tokenizer, val_records, labels, probabilities, record, out_dir)
     # Replaces dvclive's nested last-epoch values ("eval": {"f1": …}) with the flat run summary.
     live.summary = dict(summary)
     live.make_summary()
+    _publish_live(Path(live.dir), efficiency, live_dir)
     _remove_checkpoints(checkpoint_dir)
-    return summary
+    return {**summary, **efficiency}
 
 
 def _build_trainer(
@@ -221,7 +235,8 @@ def prepare_checkpoint_dir(checkpoint_dir: Path, fingerprint: str) -> Path | Non
     """Make ``checkpoint_dir`` hold only checkpoints of the run ``fingerprint``; return the latest one.
 
     Checkpoints of another fingerprint, and incomplete ones (killed while saving: no readable trainer
-    state), are deleted. Returns ``None`` when there is nothing to resume from.
+    state), are deleted, and so is dvclive's staging folder when no checkpoint is left. Returns ``None``
+    when there is nothing to resume from.
     """
     checkpoint_dir.mkdir(parents=True, exist_ok=True)
     fingerprint_file = checkpoint_dir / FINGERPRINT_FILE
@@ -234,6 +249,9 @@ def prepare_checkpoint_dir(checkpoint_dir: Path, fingerprint: str) -> Path | Non
             shutil.rmtree(path)
     if not same_run:
         atomic_write_text(fingerprint_file, json.dumps({"fingerprint": fingerprint}) + "\n")
+    if not complete:
+        # dvclive's history of a run that never reached a checkpoint: it starts again from scratch.
+        shutil.rmtree(checkpoint_dir / LIVE_STAGING, ignore_errors=True)
     return complete[max(complete)] if complete else None
 
 
@@ -268,6 +286,7 @@ class _EpochLogTrainer(Trainer):
         if "loss" in logs and not any(name.startswith("eval_") for name in logs):
             self._held_train_logs = {"train_loss": logs["loss"], "learning_rate": logs.get("learning_rate", 0.0)}
             return
+        logs = {name: value for name, value in logs.items() if name not in _EVAL_TIMINGS}
         merged = {**(self._held_train_logs or {}), **logs}
         self._held_train_logs = None
         super().log(merged, start_time)
@@ -336,6 +355,13 @@ def _open_live(live_dir: str | os.PathLike, *, resume: bool) -> Live:
     except SCMError as error:
         # dvclive reads the current git commit; it cannot in a repository that has none yet.
         raise IacsieveError(f"dvclive cannot start in this git repository ({error}): make a first commit") from error
+
+
+def _publish_live(staging: Path, efficiency: dict[str, float], live_dir: str | os.PathLike) -> None:
+    """Copy dvclive's finished folder and ``efficiency.json`` to ``live_dir``, replacing it whole."""
+    with atomic_dir(live_dir) as published:
+        shutil.copytree(staging, published, dirs_exist_ok=True)
+        (published / paths.EFFICIENCY).write_text(json.dumps(efficiency, indent=2) + "\n", encoding="utf-8")
 
 
 def _forget_logged_steps(live: Live, first: int) -> None:
@@ -417,9 +443,10 @@ def _save_best(
     val_records: Sequence[Record],
     labels: Sequence[int],
     probabilities: np.ndarray,
+    record: dict[str, Any],
     out_dir: str | os.PathLike,
 ) -> None:
-    """Write model, tokenizer and val scores to ``out_dir``, replacing it whole."""
+    """Write model, tokenizer, val scores and the run record to ``out_dir``, replacing it whole."""
     lines = [
         json.dumps({"id": record["id"], "label": label, "proba": float(proba)})
         for record, label, proba in zip(val_records, labels, probabilities, strict=True)
@@ -427,7 +454,8 @@ def _save_best(
     with atomic_dir(out_dir) as staging:
         model.save_pretrained(staging, safe_serialization=True)
         tokenizer.save_pretrained(staging)
-        (staging / "val_scores.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+        (staging / paths.VAL_SCORES).write_text("\n".join(lines) + "\n", encoding="utf-8")
+        (staging / paths.RUN_RECORD).write_text(json.dumps(record, indent=2, sort_keys=True) + "\n", encoding="utf-8")
 
 
 def _checkpoints(checkpoint_dir: Path) -> dict[int, Path]:
@@ -444,6 +472,7 @@ def _remove_checkpoints(checkpoint_dir: Path) -> None:
     """Delete what this module wrote to ``checkpoint_dir``, and the folder itself if that empties it."""
     for path in _checkpoints(checkpoint_dir).values():
         shutil.rmtree(path)
+    shutil.rmtree(checkpoint_dir / LIVE_STAGING, ignore_errors=True)
     (checkpoint_dir / FINGERPRINT_FILE).unlink(missing_ok=True)
     if not any(checkpoint_dir.iterdir()):
         checkpoint_dir.rmdir()

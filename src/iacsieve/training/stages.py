@@ -3,19 +3,15 @@
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, replace
+from dataclasses import replace
 from pathlib import Path
 
 from iacsieve import paths
-from iacsieve.atomic import atomic_write_json
 from iacsieve.data.records import read_jsonl
 from iacsieve.errors import IacsieveError
 from iacsieve.params import TINY_CANDIDATES, Params
 from iacsieve.training.run import TrainConfig, train_run
 from iacsieve.training.threads import threads_for_run
-
-#: Summary keys that vary between identical runs (wall time, throughput, memory).
-EFFICIENCY_KEYS = ("train_seconds", "train_samples_per_second", "peak_memory_mb")
 
 
 def base_config(params: Params, candidate: str) -> TrainConfig:
@@ -38,8 +34,8 @@ def base_config(params: Params, candidate: str) -> TrainConfig:
 def run_training(config: TrainConfig, stage: str, run: str, candidate: str) -> dict:
     """Train one run on the train split, scored on val; model, checkpoints and dvclive under ``stage/run``.
 
-    Beside the model it writes ``iacsieve_run.json`` (candidate, config, summary): what the
-    selection stages read.
+    Beside the model goes ``iacsieve_run.json`` (run, candidate, config, summary): what the selection
+    stages read.
     """
     train_records = read_jsonl(paths.split_file("train"))
     val_records = read_jsonl(paths.split_file("val"))
@@ -51,13 +47,9 @@ def run_training(config: TrainConfig, stage: str, run: str, candidate: str) -> d
         out_dir=paths.MODELS / run_path,
         checkpoint_dir=paths.CHECKPOINTS / run_path,
         live_dir=paths.METRICS / run_path,
+        run_info={"run": run_path.as_posix(), "candidate": candidate},
     )
-    # Only what a rerun reproduces exactly goes beside the model (its DVC hash must not change from
-    # run to run); timings and memory stay in the run's dvclive metrics.
-    deterministic = {k: v for k, v in summary.items() if k not in EFFICIENCY_KEYS}
-    record = {"run": run_path.as_posix(), "candidate": candidate, "config": asdict(config), "summary": deterministic}
-    atomic_write_json(paths.MODELS / run_path / paths.RUN_RECORD, record, sort_keys=True)
-    return {"run": record["run"], "model": config.model, "val_f1": summary.get("val_f1")}
+    return {"run": run_path.as_posix(), "model": config.model, "val_f1": summary.get("val_f1")}
 
 
 def run_stage1(params: Params, candidate: str) -> dict:
