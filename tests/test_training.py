@@ -402,6 +402,8 @@ def test_run_killed_after_its_last_checkpoint_is_not_trained_again(
     assert epochs.started == 0
     assert result(resumed) == result(uninterrupted)
     assert val_scores(tmp_path / "killed") == val_scores(tmp_path / "whole")
+    summaries = [json.loads((tmp_path / name / "live" / "metrics.json").read_text()) for name in ("killed", "whole")]
+    assert summaries[0] == summaries[1], "dvclive's summary (its step too) is as if the run was never killed"
 
 
 def test_checkpoints_of_another_config_are_discarded(tmp_path, tokenizer_dir, train_records, val_records):

@@ -120,8 +120,10 @@ CASES: list[tuple[str, Callable[[Path], None], list[str], str]] = [
      rf"{CSV}: line 6: script 'roles/gone.yml' not found"),
     ("csv-unknown-technology", both(write("inputs/notes.txt", "# TODO\n"), glitch("notes.txt,1,sec_susp_comm,-,# TODO")),
      PREPROCESS, rf"{CSV}: line 6: unknown technology for 'notes.txt'"),
-    ("csv-path-is-a-folder", glitch("recipes,1,sec_susp_comm,-,x"), PREPROCESS, rf"{CSV}: line 6: .*'recipes'"),
-    ("csv-no-csv-in-source", write("inputs/glitch/all.csv", b""), PREPROCESS, rf"{CSV}: empty file"),
+    ("csv-path-is-a-folder", glitch("recipes,1,sec_susp_comm,-,x"), PREPROCESS,
+     rf"{CSV}: line 6: 'recipes' is a folder, not a script"),
+    ("csv-none-in-source", lambda work: (work / "inputs" / "glitch" / "all.csv").unlink(), PREPROCESS,
+     r"inputs: no GLITCH CSVs under glitch/ and no reference \*\.jsonl files"),
     # --- label files -------------------------------------------------------------------------------------
     ("labels-missing-file", lambda work: (work / "inputs" / "labels.csv").unlink(), PREPROCESS,
      rf"{LABELS}: label file missing"),

@@ -39,6 +39,8 @@ class ScriptFolder:
         real = candidate.resolve()
         if not real.is_relative_to(self._resolved_root):
             raise IacsieveError(f"{where}: path {path!r} is outside the scripts folder {self.root}")
+        if real.is_dir():
+            raise IacsieveError(f"{where}: {path!r} is a folder, not a script")
         if not real.is_file():
             raise IacsieveError(f"{where}: script {path!r} not found under {self.root}")
         return real

@@ -108,10 +108,9 @@ def train_run(
     Writes ``out_dir`` whole or not at all: the best model and tokenizer (safetensors),
     ``val_scores.jsonl`` (``{"id", "label", "proba"}`` per val record, proba = P(TP)) and
     ``iacsieve_run.json`` (``run_info`` plus the config and the summary, all reproduced exactly by a rerun,
-    so the folder's hash is too). Per-epoch
-    checkpoints go to ``checkpoint_dir``; a run started again with the same cfg and records resumes from
-    the latest one and ends with the same result as an uninterrupted run, while checkpoints of another cfg
-    or data are discarded. They are removed once ``out_dir`` is written. dvclive logs params, per-epoch
+    so the folder's hash is too). Per-epoch checkpoints go to ``checkpoint_dir``; a run started again
+    with the same cfg and records resumes from the latest one and ends with the same result as an
+    uninterrupted run, while checkpoints of another cfg or data are discarded. They are removed once ``out_dir`` is written. dvclive logs params, per-epoch
     metrics and a flat summary (``SUMMARY_KEYS``) to ``live_dir`` (never to a ``dvc.yaml``), and
     ``efficiency.json`` beside them holds ``EFFICIENCY_KEYS``; ``live_dir`` too is written whole or not at
     all. ``callbacks`` are extra ``TrainerCallback``s (tests use them to interrupt a run). Returns the
@@ -153,8 +152,10 @@ def train_run(
     }
     record = {**(run_info or {}), "config": asdict(cfg), "summary": summary}
     _save_best(model, tokenizer, val_records, labels, probabilities, record, out_dir)
-    # Replaces dvclive's nested last-epoch values ("eval": {"f1": …}) with the flat run summary.
+    # Replaces dvclive's nested last-epoch values ("eval": {"f1": …}) with the flat run summary, at the
+    # step of the last epoch (a run resumed after its last epoch has logged nothing in this session).
     live.summary = dict(summary)
+    live.step = summary["epochs_run"] - 1
     live.make_summary()
     _publish_live(Path(live.dir), efficiency, live_dir)
     _remove_checkpoints(checkpoint_dir)
