@@ -8,14 +8,13 @@ import json
 import os
 import re
 import subprocess
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
 
-ROOT = Path(__file__).resolve().parents[2]
-BIN = Path(sys.executable).parent
+from conftest import ROOT, tool_env  # tests/conftest.py
+
 
 HEADER = "PATH,LINE,ERROR,DESCRIPTION,CODE\n"
 PASSWORD = "Hard-coded password - Developers should not reveal sensitive information in the source code. (CWE-259)"
@@ -107,8 +106,7 @@ class Outcome:
 
 
 def run_in(work: Path, command: list[str]) -> Outcome:
-    env = dict(os.environ, PATH=f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}", DVC_NO_ANALYTICS="1")
-    proc = subprocess.run(command, cwd=work, capture_output=True, text=True, env=env, timeout=120)
+    proc = subprocess.run(command, cwd=work, capture_output=True, text=True, env=tool_env(), timeout=120)
     return Outcome(proc.returncode, proc.stdout, proc.stderr)
 
 

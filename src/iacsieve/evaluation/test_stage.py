@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-
 from iacsieve import paths
 from iacsieve.atomic import atomic_write_json
 from iacsieve.data.records import read_jsonl
