@@ -31,9 +31,9 @@ class DataParams(_Section):
 class SampleParams(_Section):
     seed: int = 2026
     detections_per_tech: PositiveInt = 770
-    label_noise: Annotated[float, Field(ge=0, le=0.5)] = 0.07
+    label_noise: Annotated[float, Field(ge=0, le=0.5)] = 0.03
     min_lines: PositiveInt = 10
-    max_lines: PositiveInt = 200
+    max_lines: PositiveInt = 400
     other_smell_rows: Annotated[int, Field(ge=0)] = 30
     nonsense_line_rows: Annotated[int, Field(ge=0)] = 2
 

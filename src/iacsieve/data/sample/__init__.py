@@ -1,5 +1,5 @@
-"""The embedded sample corpus: a seeded generator of Ansible/Chef/Puppet scripts, GLITCH-style detections on
-them, and oracle labels whose truth depends on the surrounding code.
+"""The embedded sample corpus: seeded Ansible/Chef/Puppet projects shaped like real roles, cookbooks and
+modules, the detections GLITCH 2.0's rules report on them, and labels that follow the labelling guide.
 
 ``generate_sample(out_dir, SampleParams(...))`` writes::
 
@@ -13,11 +13,12 @@ from __future__ import annotations
 from pathlib import Path
 
 from iacsieve.atomic import atomic_dir
+from iacsieve.data.sample import rules
 from iacsieve.data.sample.corpus import Corpus, build_corpus
 from iacsieve.data.sample.params import SampleParams
 from iacsieve.smells import TECHS
 
-__all__ = ["Corpus", "SampleParams", "build_corpus", "generate_sample"]
+__all__ = ["Corpus", "SampleParams", "build_corpus", "generate_sample", "rules"]
 
 
 def generate_sample(out_dir: Path, params: SampleParams) -> dict:

@@ -1,66 +1,83 @@
-"""The whole sample corpus in memory: scripts, GLITCH detections, oracle labels with noise, and the CSV rows.
+"""The whole sample corpus in memory: projects of scripts assembled from shapes, GLITCH's rows, oracle labels.
 
-Generation per technology: build projects until the GLITCH-like rules have found the wanted number of
-trained-smell detections; then one oracle labels every detection over the whole corpus; then a seeded share
-of labels is flipped (label noise). All randomness comes from ``random.Random`` instances seeded from
-``params.seed``, so the same params give the same corpus.
+Per technology, projects (one folder each, a repository for the split) are built until the wanted number of
+trained-smell detections is reached. A project has the files of a real role, cookbook or module (tests,
+specs, examples, CI files included); each file is its layout from ``FILES`` with every slot filled by shapes
+of that slot's pool, plain ones and flagged ones, the flagged ones chosen to steer the technology's smell and
+label mix towards ``tables.MIX``. Every line is then checked against GLITCH's rules (``rules.flags``): the
+lines the shapes flag are exactly the ones GLITCH reports. Labels are the shapes' (they follow the labelling
+guide); a seeded share of them is flipped (label noise). All randomness comes from seeded ``Random``s.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import re
 from dataclasses import dataclass, field
 from random import Random
-from types import ModuleType
 
-from iacsieve.data.sample import ansible, chef, puppet
-from iacsieve.data.sample.detector import TRAINED_CODES, Finding, detect_file
-from iacsieve.data.sample.doc import COMMENT, CRYPTO, GROUP_OF_CODE, HTTP, SECRET, SMELL_GROUPS, SourceFile
-from iacsieve.data.sample.oracle import Oracle
+from iacsieve.data.sample import rules, shapes_ansible, shapes_chef, shapes_puppet
 from iacsieve.data.sample.params import SampleParams
-from iacsieve.data.sample.plan import Picker, file_length
+from iacsieve.data.sample.tables import APPS, CODE_OF, MIX, VOCAB
+from iacsieve.errors import IacsieveError
 from iacsieve.smells import TECHS, TRAINED_SMELLS, glitch_description, trained_smell
 
 GLITCH_HEADER = "PATH,LINE,ERROR,DESCRIPTION,CODE"
 NONSENSE_LINES: tuple[str, ...] = ("9223372036854775999", "-33550336", "-1")
+TRAINED_CODES: tuple[str, ...] = tuple(CODE_OF.values())
+SHAPE_TABLES = {"ansible": shapes_ansible, "chef": shapes_chef, "puppet": shapes_puppet}
+SUFFIX = {"ansible": ".yml", "chef": ".rb", "puppet": ".pp"}
+#: Share of the blocks of a slot that hold a detection.
+DENSITY = {"ansible": 0.055, "chef": 0.055, "puppet": 0.05}
+#: Pools of which a slot holds exactly one shape.
+SINGLE = {"doc", "play", "workflow", "stale", "head", "spec_head"}
 
-BUILDERS: dict[str, ModuleType] = {"ansible": ansible, "chef": chef, "puppet": puppet}
+_MARK = re.compile(r"^»((?:[PSUCWH][+-])+) ")
+_SLOT = re.compile(r"@@(\w+):(\d+):(\d+)@@\n?")
+_WORD = re.compile(r"%([A-Za-z]+)(?:_\d)?%")
 
-#: Share of each smell among a technology's trained detections (GLITCH finds secrets most often).
-SMELL_SHARES: dict[str, dict[str, float]] = {
-    "ansible": {SECRET: 0.42, COMMENT: 0.22, HTTP: 0.22, CRYPTO: 0.14},
-    "chef": {SECRET: 0.36, COMMENT: 0.28, HTTP: 0.22, CRYPTO: 0.14},
-    "puppet": {SECRET: 0.44, COMMENT: 0.18, HTTP: 0.24, CRYPTO: 0.14},
-}
-#: How often a scenario block of each smell is written in a TP context (filler adds mostly FPs on top).
-TP_RATES: dict[str, dict[str, float]] = {
-    "ansible": {SECRET: 0.38, COMMENT: 0.36, HTTP: 0.52, CRYPTO: 0.48},
-    "chef": {SECRET: 0.40, COMMENT: 0.40, HTTP: 0.46, CRYPTO: 0.42},
-    "puppet": {SECRET: 0.28, COMMENT: 0.32, HTTP: 0.52, CRYPTO: 0.42},
-}
+
+@dataclass(frozen=True)
+class Shape:
+    """A block template: its weight, text, and the (code, label) of each flagged line (by line index)."""
+
+    weight: float
+    text: str
+    marks: tuple[tuple[str, str], ...]
+
+
+@dataclass
+class SourceFile:
+    """A generated script: its path under the sample root and its lines; ``marks`` by 0-based line."""
+
+    path: str
+    lines: list[str]
+    marks: dict[int, list[tuple[str, str]]] = field(default_factory=dict)
+
+    @property
+    def text(self) -> str:
+        return "\n".join(self.lines) + "\n"
 
 
 @dataclass(frozen=True)
 class Detection:
-    """A trained-smell detection with its oracle label, final (possibly flipped) label and intended label."""
+    """A trained-smell detection: GLITCH's row and the oracle's label, before and after noise."""
 
     path: str
     line: int
     code: str
     oracle_label: str
     label: str
-    intended: str | None
 
     @property
     def smell(self) -> str:
-        """The trained smell (literature name) of the GLITCH code."""
         return trained_smell(self.code) or ""
 
 
 @dataclass
 class Corpus:
-    """Everything ``generate_sample`` writes, plus the oracle's clean labels and the stats."""
+    """Everything ``generate_sample`` writes, and the stats."""
 
     files: dict[str, SourceFile]
     detections: list[Detection]
@@ -81,100 +98,238 @@ class Corpus:
         return "\n".join([GLITCH_HEADER, *self.glitch_rows[tech]]) + "\n"
 
 
-def glitch_row(path: str, line: str | int, code: str, snippet: str) -> str:
-    """One GLITCH CSV row: bare commas, no quoting (the snippet may hold commas and quotes)."""
-    return f"{path},{line},{code},{glitch_description(code)},{snippet}"
+def _parse(weight: float, text: str) -> Shape:
+    marks = []
+    for line in text.rstrip("\n").split("\n"):
+        match = _MARK.match(line)
+        if match:
+            pairs = match.group(1)
+            marks += [(CODE_OF[pairs[i]], "TP" if pairs[i + 1] == "+" else "FP") for i in range(0, len(pairs), 2)]
+    return Shape(weight, text, tuple(marks))
 
 
-def _generate_tech(tech: str, params: SampleParams) -> tuple[list[SourceFile], list[Finding]]:
-    """Build projects of one technology until enough trained detections are found."""
-    rng = Random(f"{params.seed}:{tech}:scripts")
-    picker = Picker(Random(f"{params.seed}:{tech}:picker"), SMELL_SHARES[tech], TP_RATES[tech])
-    builder = BUILDERS[tech]
-    files: list[SourceFile] = []
-    findings: list[Finding] = []
-    found = {smell: 0 for smell in SMELL_GROUPS}
-    taken: set[str] = set()
-    target = params.detections_per_tech
-    rejected = 0
-    while sum(found.values()) < target:
-        # The first project holds a file of exactly max_lines, so that file lengths span the whole range;
-        # near the end, small projects close the gap without overshooting much.
-        if not files:
-            single: int | None = params.max_lines
-        elif target - sum(found.values()) < 40 or rejected:
-            single = file_length(rng, params.min_lines, min(params.max_lines, 60))
-        else:
-            single = None
-        project = builder.build_project(rng, picker, params.min_lines, params.max_lines, taken, single=single)
-        project_findings = [f for source in project for f in detect_file(tech, source.path, source.lines)]
-        added = sum(1 for f in project_findings if f.code in GROUP_OF_CODE)
-        if sum(found.values()) + added > target * 1.02 and rejected < 200:
-            rejected += 1
-            picker.sync(found)
+_POOLS: dict[str, dict[str, list[Shape]]] = {
+    tech: {pool: [_parse(w, t) for w, t in shapes] for pool, shapes in table.SHAPES.items()}
+    for tech, table in SHAPE_TABLES.items()
+}
+
+
+def fill(text: str, rng: Random, memo: dict[str, str]) -> str:
+    """Replace every ``%word%`` by a draw from its word list (the same draw for the same name in ``memo``)."""
+
+    def one(match: re.Match) -> str:
+        key = match.group(0)
+        if key not in memo:
+            memo[key] = fill(rng.choice(VOCAB[match.group(1)]), rng, memo)
+        return memo[key]
+
+    return _WORD.sub(one, text)
+
+
+class Steer:
+    """Counts of (code, label) found so far in one technology, against its target mix."""
+
+    def __init__(self, tech: str, total: int) -> None:
+        self.target = {
+            (code, label): max(total * share * (rate if label == "TP" else 1 - rate), 1.0)
+            for code, (share, rate) in MIX[tech].items()
+            for label in ("TP", "FP")
+        }
+        self.count = {key: 0 for key in self.target}
+
+    def weight(self, shape: Shape) -> float:
+        needs = [max(self.target[m] - self.count[m], 0.0) / self.target[m] + 0.01 for m in shape.marks]
+        return shape.weight * sum(needs) / len(needs)
+
+    def add(self, marks: list[tuple[str, str]]) -> None:
+        for mark in marks:
+            self.count[mark] += 1
+
+    def total(self) -> int:
+        return sum(self.count.values())
+
+
+def _block(tech: str, shape: Shape, rng: Random, memo: dict[str, str], indent: int) -> tuple[list[str], dict]:
+    text = fill(shape.text, rng, dict(memo))
+    lines, marks = [], {}
+    for raw in text.rstrip("\n").split("\n"):
+        match = _MARK.match(raw)
+        if match:
+            pairs = match.group(1)
+            marks[len(lines)] = [(CODE_OF[pairs[i]], "TP" if pairs[i + 1] == "+" else "FP")
+                                 for i in range(0, len(pairs), 2)]
+            raw = raw[match.end():]
+        lines.append((" " * indent + raw) if raw else "")
+    return lines, marks
+
+
+def _slot(tech: str, pool: str, indent: int, budget: int, rng: Random, memo: dict, steer: Steer):
+    shapes = _POOLS[tech][pool]
+    plain = [s for s in shapes if not s.marks]
+    flagged = [s for s in shapes if s.marks]
+    lines: list[str] = []
+    marks: dict[int, list] = {}
+    seen: set[str] = set()
+    tries = 0
+    while tries < 200 and (not lines or (pool not in SINGLE and len(lines) < budget)):
+        tries += 1
+        use_flagged = flagged and (not plain or rng.random() < DENSITY[tech])
+        options = flagged if use_flagged else plain
+        weights = [steer.weight(s) if use_flagged else s.weight for s in options]
+        shape = rng.choices(options, weights=weights)[0]
+        block, block_marks = _block(tech, shape, rng, memo, indent)
+        key = "\n".join(block)
+        if key in seen:
             continue
-        files.extend(project)
-        findings.extend(project_findings)
-        for finding in project_findings:
-            if finding.code in GROUP_OF_CODE:
-                found[GROUP_OF_CODE[finding.code]] += 1
-        picker.sync(found)
-    return files, findings
+        seen.add(key)
+        if lines and pool not in SINGLE and not (tech == "ansible" and indent):
+            lines.append("")
+        offset = len(lines)
+        marks.update({offset + i: m for i, m in block_marks.items()})
+        lines += block
+    return lines, marks
+
+
+def _file(tech: str, path: str, layout: str, length: int, rng: Random, memo: dict, steer: Steer) -> SourceFile:
+    layout = fill(layout, rng, memo)
+    parts = _SLOT.split(layout)
+    fixed = sum(part.count("\n") for part in parts[0::4])
+    weights = [int(w) for w in parts[3::4]]
+    room = max(length - fixed, 8)
+    lines: list[str] = []
+    marks: dict[int, list] = {}
+    for index in range(0, len(parts), 4):
+        text = parts[index]
+        if text:
+            lines += text.rstrip("\n").split("\n") if text.endswith("\n") else text.split("\n")
+        if index + 3 < len(parts):
+            pool, indent, weight = parts[index + 1], int(parts[index + 2]), int(parts[index + 3])
+            budget = room * weight // sum(weights)
+            block, block_marks = _slot(tech, pool, indent, budget, rng, memo, steer)
+            marks.update({len(lines) + i: m for i, m in block_marks.items()})
+            lines += block
+    while lines and not lines[-1].strip():
+        lines.pop()
+    source = SourceFile(path, lines, marks)
+    _check(tech, source)
+    steer.add([m for ms in marks.values() for m in ms])
+    return source
+
+
+def _check(tech: str, source: SourceFile) -> None:
+    """Refuse a file whose flagged lines differ from what GLITCH's rules flag (a bug in a shape)."""
+    for index in range(len(source.lines)):
+        want = {code for code, _ in source.marks.get(index, [])}
+        got = rules.flags(tech, source.lines, index)
+        if want != got:
+            raise IacsieveError(
+                f"sample shape disagrees with GLITCH's rules at {source.path}:{index + 1}: marked {sorted(want)}, "
+                f"rules {sorted(got)}: {source.lines[index]!r}"
+            )
+
+
+def file_length(rng: Random, low: int, high: int) -> int:
+    """A file length between ``low`` and ``high``: log-uniform, so most files are short and a few long."""
+    return max(low, min(high, int(round(low * (high / low) ** rng.random()))))
+
+
+def _project(tech: str, name: str, app: str, rng: Random, params: SampleParams, steer: Steer) -> list[SourceFile]:
+    table = SHAPE_TABLES[tech]
+    memo = {"%app%": app, "%App%": app.capitalize(), "%APP%": app.upper(), "%org%": rng.choice(VOCAB["org"])}
+    files: list[SourceFile] = []
+    taken: set[str] = set()
+    low, high = params.min_lines, params.max_lines
+    for share, path, layout in table.FILES:
+        if rng.random() >= share:
+            continue
+        copies = rng.randint(1, 3) if "%step%" in path or "%os%" in path or "%name%" in path else 1
+        for _ in range(copies):
+            file_memo = dict(memo)
+            file_memo["%step%"] = rng.choice(table.STEPS)
+            real = fill(path, rng, file_memo)
+            if real in taken:
+                continue
+            taken.add(real)
+            length = file_length(rng, max(low, 30), high) if rng.random() < 0.8 else file_length(rng, low, 40)
+            files.append(_file(tech, f"{tech}/{name}/{real}", layout, length, rng, file_memo, steer))
+    return files
+
+
+def _generate_tech(tech: str, params: SampleParams) -> list[SourceFile]:
+    rng = Random(f"{params.seed}:{tech}:scripts")
+    steer = Steer(tech, params.detections_per_tech)
+    files: list[SourceFile] = []
+    names: set[str] = set()
+    apps = list(APPS)
+    rng.shuffle(apps)
+    number = 0
+    while steer.total() < params.detections_per_tech:
+        app = apps[number % len(apps)]
+        name = {"ansible": f"ansible-role-{app}", "chef": f"{app}-cookbook", "puppet": f"puppet-{app}"}[tech]
+        if name in names:
+            name = f"{name}-{number // len(apps) + 1}"
+        names.add(name)
+        files += _project(tech, name, app, rng, params, steer)
+        number += 1
+    return files
+
+
+def snippet(tech: str, line: str) -> str:
+    """GLITCH's CODE column for a flagged line: the line stripped (Puppet comments without their ``#``,
+    Chef attribute assignments without their value)."""
+    text = line.strip()
+    if tech == "puppet" and text.startswith("#"):
+        return text[1:].strip()
+    if tech == "chef" and re.match(r"^(node\.)?(default|override|normal)\[", text) and " = " in text:
+        return text.split(" = ", 1)[0].strip()
+    return text
+
+
+def glitch_row(path: str, line: str | int, code: str, text: str) -> str:
+    """One GLITCH CSV row: bare commas, no quoting (the snippet may hold commas and quotes)."""
+    return f"{path},{line},{code},{glitch_description(code)},{text}"
 
 
 def build_corpus(params: SampleParams) -> Corpus:
     """Generate the corpus for ``params`` in memory."""
     files: dict[str, SourceFile] = {}
-    findings_by_tech: dict[str, list[Finding]] = {}
     for tech in TECHS:
-        tech_files, findings = _generate_tech(tech, params)
-        for source in tech_files:
+        for source in _generate_tech(tech, params):
             files[source.path] = source
-        findings_by_tech[tech] = findings
-    oracle = Oracle({path: source.lines for path, source in files.items()})
-
-    trained: list[tuple[Finding, str, str | None]] = []
-    for tech in TECHS:
-        for finding in findings_by_tech[tech]:
-            if finding.code in TRAINED_CODES:
-                source = files[finding.path]
-                expect = source.expect.get(finding.line - 1)
-                intended = expect[1] if expect and expect[0] == GROUP_OF_CODE[finding.code] else None
-                trained.append((finding, oracle.label(finding), intended))
-
-    noise_rng = Random(f"{params.seed}:noise")
-    flips = set(noise_rng.sample(range(len(trained)), round(params.label_noise * len(trained))))
-    detections = [
-        Detection(f.path, f.line, f.code, label, _flip(label) if index in flips else label, intended)
-        for index, (f, label, intended) in enumerate(trained)
+    found = [
+        (source.path, index + 1, code, label)
+        for source in files.values()
+        for index, marks in sorted(source.marks.items())
+        for code, label in marks
     ]
-
+    noise = Random(f"{params.seed}:noise")
+    flips = set(noise.sample(range(len(found)), round(params.label_noise * len(found))))
+    detections = [
+        Detection(path, line, code, label, ("FP" if label == "TP" else "TP") if i in flips else label)
+        for i, (path, line, code, label) in enumerate(found)
+    ]
     glitch_rows: dict[str, list[str]] = {}
     other_counts: dict[str, int] = {}
     for tech in TECHS:
-        rows = [
-            glitch_row(f.path, f.line, f.code, files[f.path].lines[f.line - 1].strip())
-            for f in findings_by_tech[tech]
-            if f.code in TRAINED_CODES
-        ]
-        others = sorted(f for f in findings_by_tech[tech] if f.code not in TRAINED_CODES)
-        pick_rng = Random(f"{params.seed}:{tech}:others")
-        chosen = pick_rng.sample(others, min(params.other_smell_rows, len(others)))
-        rows += [glitch_row(f.path, f.line, f.code, files[f.path].lines[f.line - 1].strip()) for f in sorted(chosen)]
-        other_counts[tech] = len(chosen)
-        rows += _nonsense_rows(
-            tech, params, [source for source in files.values() if source.path.startswith(tech + "/")]
+        sources = [s for s in files.values() if s.path.startswith(tech + "/")]
+        rows = [glitch_row(d.path, d.line, d.code, snippet(tech, files[d.path].lines[d.line - 1]))
+                for d in detections if d.path.startswith(tech + "/")]
+        others = sorted(
+            (s.path, i + 1, code)
+            for s in sources
+            for i in range(len(s.lines))
+            for code in sorted(rules.other_flags(tech, s.lines, i))
         )
+        pick = Random(f"{params.seed}:{tech}:others")
+        chosen = sorted(pick.sample(others, min(params.other_smell_rows, len(others))))
+        rows += [glitch_row(p, n, c, snippet(tech, files[p].lines[n - 1])) for p, n, c in chosen]
+        other_counts[tech] = len(chosen)
+        rows += _nonsense_rows(tech, params, sources)
         Random(f"{params.seed}:{tech}:order").shuffle(rows)
         glitch_rows[tech] = rows
-
     corpus = Corpus(files=dict(sorted(files.items())), detections=detections, glitch_rows=glitch_rows)
     corpus.stats = _stats(corpus, other_counts, params)
     return corpus
-
-
-def _flip(label: str) -> str:
-    return "FP" if label == "TP" else "TP"
 
 
 def _nonsense_rows(tech: str, params: SampleParams, sources: list[SourceFile]) -> list[str]:
@@ -189,8 +344,8 @@ def _nonsense_rows(tech: str, params: SampleParams, sources: list[SourceFile]) -
         if (source.path, line, code) in keys:
             continue
         keys.add((source.path, line, code))
-        snippet = rng.choice([text.strip() for text in source.lines if text.strip()] + [""])
-        rows.append(glitch_row(source.path, line, code, snippet))
+        text = rng.choice([t.strip() for t in source.lines if t.strip()] + [""])
+        rows.append(glitch_row(source.path, line, code, text))
     return rows
 
 
@@ -202,8 +357,10 @@ def _stats(corpus: Corpus, other_counts: dict[str, int], params: SampleParams) -
         smells = {smell: {"TP": 0, "FP": 0} for smell in TRAINED_SMELLS}
         for item in items:
             smells[item.smell][item.label] += 1
+        paths = [p for p in corpus.files if p.startswith(tech + "/")]
         per_tech[tech] = {
-            "files": sum(1 for path in corpus.files if path.startswith(tech + "/")),
+            "projects": len({"/".join(p.split("/")[:2]) for p in paths}),
+            "files": len(paths),
             "detections": len(items),
             "smells": smells,
             "other_smell_rows": other_counts[tech],

@@ -13,9 +13,9 @@ class SampleParams:
 
     seed: int = 2026
     detections_per_tech: int = 770
-    label_noise: float = 0.07
+    label_noise: float = 0.03
     min_lines: int = 10
-    max_lines: int = 200
+    max_lines: int = 400
     other_smell_rows: int = 30
     nonsense_line_rows: int = 2
 
