@@ -32,9 +32,8 @@ def write_checksums(folder: Path) -> None:
     (folder / CHECKSUMS).write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
-def verify_checksums(folder: Path) -> None:
-    """Raise ``IacsieveError`` unless every file listed in ``SHA256SUMS`` exists and matches,
-    and no unlisted file (other than SHA256SUMS) is present."""
+def _listed_checksums(folder: Path) -> dict[str, str]:
+    """The entries of ``folder/SHA256SUMS``: file name -> sha256."""
     sums_file = folder / CHECKSUMS
     if not sums_file.is_file():
         raise IacsieveError(f"{folder}: not a frozen champion ({CHECKSUMS} missing)")
@@ -44,6 +43,30 @@ def verify_checksums(folder: Path) -> None:
         if len(digest) != 64 or not name:
             raise IacsieveError(f"{sums_file}: line {number}: not a 'sha256  file' line")
         listed[name] = digest
+    return listed
+
+
+def read_verified(folder: Path, name: str) -> bytes:
+    """The bytes of ``folder/name``, checked against its ``SHA256SUMS`` entry as read (what is checked is
+    what gets loaded, even if the file changes between a folder check and its use)."""
+    folder = Path(folder)
+    digest = _listed_checksums(folder).get(name)
+    if digest is None:
+        raise IacsieveError(f"{folder}: {name} is not listed in {CHECKSUMS}")
+    try:
+        data = (folder / name).read_bytes()
+    except OSError as error:
+        raise IacsieveError(f"{folder}: cannot read {name} ({error.strerror or error})") from None
+    if hashlib.sha256(data).hexdigest() != digest:
+        raise IacsieveError(f"{folder}: {name} does not match its SHA256SUMS entry (changed or corrupted)")
+    return data
+
+
+def verify_checksums(folder: Path) -> None:
+    """Raise ``IacsieveError`` unless every file listed in ``SHA256SUMS`` exists and matches,
+    and no unlisted file (other than SHA256SUMS) is present."""
+    sums_file = folder / CHECKSUMS
+    listed = _listed_checksums(folder)
     for name, digest in listed.items():
         path = (folder / name).resolve()
         if not path.is_relative_to(folder.resolve()):

@@ -10,7 +10,7 @@ from importlib.metadata import version
 from iacsieve.filtering.filter import FILTER, FilterResult, ScoredDetection
 from iacsieve.smells import GLITCH_CODES
 
-FORMATS = ("sarif", "jsonl", "csv")
+FORMATS = ("sarif", "jsonl", "csv", "table")
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 GLITCH_URI = "https://github.com/sr-lab/GLITCH"
 
@@ -109,4 +109,23 @@ def to_csv(result: FilterResult, keep_all: bool) -> str:
     return buffer.getvalue()
 
 
-WRITERS = {"sarif": to_sarif, "jsonl": to_jsonl, "csv": to_csv}
+def to_table(result: FilterResult, keep_all: bool) -> str:
+    """A console table for people: file:line, smell, score and verdict, aligned, one row per detection."""
+    header = ("FILE:LINE", "SMELL", "SCORE", "VERDICT")
+    rows = []
+    for item in selected(result, keep_all):
+        smell = item.smell or f"{GLITCH_CODES.get(item.detection.code, (item.detection.code,))[0]} (not scored)"
+        score = "-" if item.score is None else f"{item.score:.3f}"
+        rows.append((f"{item.file}:{item.detection.line}", smell, score, item.verdict))
+    if not rows:
+        return "no detections kept\n"
+    widths = [max(len(row[i]) for row in (header, *rows)) for i in range(len(header))]
+
+    def line(row: tuple[str, ...]) -> str:
+        cells = [row[0].ljust(widths[0]), row[1].ljust(widths[1]), row[2].rjust(widths[2]), row[3]]
+        return "  ".join(cells).rstrip() + "\n"
+
+    return line(header) + "".join(line(row) for row in rows)
+
+
+WRITERS = {"sarif": to_sarif, "jsonl": to_jsonl, "csv": to_csv, "table": to_table}

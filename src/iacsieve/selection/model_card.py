@@ -53,4 +53,22 @@ keep the unfiltered output for audits.
 `AutoModelForSequenceClassification.from_pretrained(<this folder>)` (safetensors weights) and
 `AutoTokenizer.from_pretrained(<this folder>)`; `iacsieve.Filter.from_pretrained(<this folder>)`
 first verifies `SHA256SUMS`.
+{_onnx_section(meta)}"""
+
+
+def _onnx_section(meta: dict) -> str:
+    onnx = meta.get("onnx")
+    if not onnx:
+        return "\nNo ONNX export (`filter.onnx: false`): `iacsieve filter` scores with PyTorch.\n"
+    check = onnx["validation"]
+    versions = ", ".join(f"{name} {v}" for name, v in onnx["versions"].items())
+    return f"""
+## ONNX export
+`{onnx['file']}` (opset {onnx['opset']}, {onnx['exporter']}; {versions}) takes `input_ids` and
+`attention_mask` with dynamic batch and sequence axes and returns the two logits. `iacsieve filter`
+scores with it through ONNX Runtime and the `tokenizers` library, without importing torch or
+transformers. Checked against the PyTorch model on all {check['records']} validation records at freeze:
+identical token ids, max |Δ TP probability| {check['max_abs_diff']:.1e} (tolerance {check['tolerance']:.0e},
+mean {check['mean_abs_diff']:.1e}), identical verdicts at the threshold {check['threshold']:.2f} on
+{check['verdicts_agree']} of {check['records']} records.
 """
