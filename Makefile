@@ -1,4 +1,5 @@
 # Two commands: `make repro` (install + run the pipeline) and `make test` (install + the whole test suite).
+# `make repro-real` runs the real-data pipeline (real/) on the labelled corpus at $(REAL_CORPUS).
 PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
@@ -6,7 +7,10 @@ STAMP := $(VENV)/.installed
 export PATH := $(abspath $(BIN)):$(PATH)
 export DVC_NO_ANALYTICS := 1
 
-.PHONY: install repro test clean-venv
+# The labelled corpus of real GLITCH output, read where it lies (never copied into the project).
+REAL_CORPUS ?= $(or $(IACSIEVE_REAL_CORPUS),../shared/real-corpus)
+
+.PHONY: install repro repro-real test clean-venv
 
 install: $(STAMP)
 
@@ -20,6 +24,17 @@ $(STAMP): pyproject.toml
 
 repro: $(STAMP)
 	$(BIN)/dvc repro
+
+# real/corpus links to the corpus; `dvc repro transfer` first scores the sample champion on it (running
+# the root pipeline up to champion_freeze if needed), then the whole real DAG runs.
+repro-real: $(STAMP)
+	@test -f "$(REAL_CORPUS)/detections.jsonl" -a -f "$(REAL_CORPUS)/sources.tsv" || \
+	  { echo "repro-real: no labelled corpus at $(REAL_CORPUS) (set REAL_CORPUS=<folder>)" >&2; exit 2; }
+	ln -sfn "$(abspath $(REAL_CORPUS))" real/corpus
+	cd real && ../$(BIN)/dvc repro transfer && ../$(BIN)/dvc repro
+
+real/dvc.yaml: dvc.yaml src/iacsieve/real_pipeline.py
+	$(BIN)/python -m iacsieve.real_pipeline
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q; rc=$$?; if [ $$rc -eq 5 ]; then echo "no tests collected"; rc=0; fi; exit $$rc

@@ -26,6 +26,7 @@ class _Section(BaseModel):
 class DataParams(_Section):
     source: str = "sample"
     tech: Literal["ansible", "chef", "puppet"] | None = None
+    repo_depth: PositiveInt = 2
 
 
 class SampleParams(_Section):
@@ -47,12 +48,14 @@ class SampleParams(_Section):
 class PreprocessParams(_Section):
     context_lines: Annotated[int, Field(ge=0, le=100)] = 5
     max_line_chars: Annotated[int, Field(ge=20, le=10_000)] = 400
+    neighbour_chars: Annotated[int, Field(ge=0, le=10_000)] | None = None
 
 
 class SplitParams(_Section):
     seed: int = 13
     test_fraction: Annotated[float, Field(ge=0.02, le=0.5)] = 0.1
     val_fraction: Annotated[float, Field(ge=0.02, le=0.5)] = 0.1
+    same_split: list[list[str]] = []  # repositories kept together (forks of one another)
 
 
 class TokenizerParams(_Section):
@@ -172,9 +175,22 @@ class BaselineParams(_Section):
     seed: int = 0
 
 
+class TransferParams(_Section):
+    champion: str  # a frozen champion folder trained elsewhere (the sample's), scored on the whole corpus
+
+
 class EvaluateParams(_Section):
     bootstrap_resamples: Annotated[int, Field(ge=100)] = 1000
     bootstrap_seed: int = 0
+
+
+class FilterParams(_Section):
+    """How the champion scores new detections: frozen into its iacsieve.json by champion_freeze."""
+
+    threads: PositiveInt = 2  # CPU threads of `iacsieve filter` ($IACSIEVE_THREADS or --threads override)
+    onnx: bool = True  # export model.onnx at freeze (torch-free scoring); false = PyTorch only
+    onnx_opset: Annotated[int, Field(ge=14, le=21)] = 17
+    onnx_tolerance: Annotated[float, Field(gt=0, le=0.01)] = 0.0001  # max |ONNX - PyTorch| probability on val
 
 
 Scalar = int | float | str | bool
@@ -227,7 +243,9 @@ class Params(_Section):
     threshold: ThresholdParams = ThresholdParams()
     stage4: Stage4Params
     evaluate: EvaluateParams = EvaluateParams()
+    transfer: TransferParams | None = None
     baselines: BaselineParams = BaselineParams()
+    filter: FilterParams = FilterParams()
     sweeps: dict[str, SweepParams] = {}
     slurm: SlurmParams = SlurmParams()
 

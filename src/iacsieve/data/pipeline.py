@@ -6,9 +6,10 @@ from pathlib import Path
 
 from iacsieve import paths
 from iacsieve.atomic import atomic_dir, atomic_write_json
+from iacsieve.data.corpus import is_labelled_corpus, records_from_labelled_corpus
 from iacsieve.data.preprocess import PreprocessResult, records_from_glitch, records_from_reference_jsonl
 from iacsieve.data.records import read_jsonl, write_jsonl
-from iacsieve.data.split import SPLITS, split_by_file, split_statistics
+from iacsieve.data.split import SPLITS, split_by_repository, split_statistics
 from iacsieve.errors import IacsieveError
 from iacsieve.params import Params
 from iacsieve.smells import TECHS
@@ -33,24 +34,30 @@ def source_folder(params: Params) -> Path:
 def read_source(params: Params) -> PreprocessResult:
     """Build labelled records from the data source.
 
-    A source folder holds either GLITCH output (``glitch/*.csv``, paths relative to the folder,
-    plus ``labels.csv``) or the reference research's JSONL files (``*.jsonl``).
+    A source folder holds a labelled corpus of real GLITCH output (``detections.jsonl`` beside
+    ``sources.tsv``), GLITCH output (``glitch/*.csv``, paths relative to the folder, plus
+    ``labels.csv``), or the reference research's JSONL files (``*.jsonl``).
     """
     folder = source_folder(params)
     if not folder.is_dir():
         raise IacsieveError(f"params.yaml: data.source: {folder} is not a folder")
+    pre = params.preprocess
+    if is_labelled_corpus(folder):
+        return records_from_labelled_corpus(folder, pre.context_lines, pre.max_line_chars, pre.neighbour_chars)
     csvs = sorted((folder / "glitch").glob("*.csv"))
     jsonls = sorted(folder.glob("*.jsonl"))
-    pre = params.preprocess
     if csvs:
         labels = folder / "labels.csv"
         if not labels.is_file():
             raise IacsieveError(f"{labels}: label file missing (columns PATH,LINE,CODE,LABEL)")
-        return records_from_glitch(csvs, folder, pre.context_lines, pre.max_line_chars, labels, params.data.tech)
+        return records_from_glitch(
+            csvs, folder, pre.context_lines, pre.max_line_chars, labels, params.data.tech,
+            pre.neighbour_chars, params.data.repo_depth,
+        )
     if jsonls:
         result = PreprocessResult()
         for jsonl in jsonls:
-            part = records_from_reference_jsonl(jsonl, pre.max_line_chars)
+            part = records_from_reference_jsonl(jsonl, pre.max_line_chars, params.data.repo_depth)
             result.records.extend(part.records)
             result.skipped.update(part.skipped)
         return result
@@ -74,7 +81,8 @@ def run_split(params: Params) -> dict:
     unlabelled = next((r for r in records if r.get("label") not in (0, 1)), None)
     if unlabelled is not None:
         raise IacsieveError(f"{DETECTIONS}: record {unlabelled.get('id')} has no TP/FP label")
-    splits = split_by_file(records, params.split.test_fraction, params.split.val_fraction, params.split.seed)
+    split = params.split
+    splits = split_by_repository(records, split.test_fraction, split.val_fraction, split.seed, split.same_split)
     # data/processed is one DVC output: its files appear together or not at all.
     with atomic_dir(paths.PROCESSED) as staging:
         for name in SPLITS:

@@ -6,6 +6,7 @@ detection's context is built one way only.
 
 from __future__ import annotations
 
+import hashlib
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -43,10 +44,12 @@ def detection_record(
     context_lines: int,
     max_line_chars: int,
     tech: str | None = None,
+    neighbour_chars: int | None = None,
 ) -> dict:
     """Build the record of one detection of a trained smell (``label`` None).
 
-    ``tech`` overrides the technology implied by the file suffix. Raises ``IacsieveError`` naming
+    The flagged line is cut to ``max_line_chars``, its neighbours to ``neighbour_chars`` (default
+    ``max_line_chars``). ``tech`` overrides the technology implied by the file suffix. Raises ``IacsieveError`` naming
     the CSV row when the path leaves the scripts folder, the file is missing or binary, the line is
     past the end of the file, or the technology is unknown.
     """
@@ -70,7 +73,7 @@ def detection_record(
         "file": script.relpath,
         "line": detection.line,
         "content": script.lines[detection.line - 1].strip()[:max_line_chars],
-        "context": build_context(script.lines, detection.line, context_lines, max_line_chars),
+        "context": build_context(script.lines, detection.line, context_lines, max_line_chars, neighbour_chars),
         "label": None,
     }
 
@@ -82,8 +85,14 @@ def records_from_glitch(
     max_line_chars: int,
     labels_path: str | Path | None = None,
     tech: str | None = None,
+    neighbour_chars: int | None = None,
+    repo_depth: int = 1,
 ) -> PreprocessResult:
     """Read GLITCH CSVs and build one record per detection of the four trained smells.
+
+    Each record also carries ``repo``, the first ``repo_depth`` folders of its path (the repository
+    it belongs to, for the split), and ``content_hash``, the SHA-1 of the script's text (vendored copies
+    of one file share it).
 
     Detections of other smells are kept aside in ``result.untrained`` and counted; nonsense line
     numbers and duplicate rows are counted. With ``labels_path``, every trained-smell detection
@@ -104,8 +113,11 @@ def records_from_glitch(
             result.skipped[f"{reason} ({detection.code})"] += 1
             result.untrained.append(detection)
             continue
-        record = detection_record(detection, scripts, context_lines, max_line_chars, tech)
-        flagged_line = scripts.read(detection.path, detection.where()).lines[detection.line - 1]
+        record = detection_record(detection, scripts, context_lines, max_line_chars, tech, neighbour_chars)
+        script = scripts.read(detection.path, detection.where())
+        flagged_line = script.lines[detection.line - 1]
+        record["repo"] = repository_of(record["file"], repo_depth)
+        record["content_hash"] = text_hash("\n".join(script.lines))
         result.cut_lines += len(flagged_line.strip()) > max_line_chars
         if record["id"] in seen_ids:  # the same file reached by two spellings of its path
             result.skipped["duplicate row"] += 1
@@ -124,6 +136,17 @@ def records_from_glitch(
     return result
 
 
+def repository_of(relpath: str, depth: int) -> str:
+    """The repository a script belongs to: the first ``depth`` folders of its path (``.`` when none)."""
+    folders = relpath.split("/")[:-1]
+    return "/".join(folders[:depth]) or "."
+
+
+def text_hash(text: str) -> str:
+    """SHA-1 of a text, as hex: the content identity used to keep copies of a file in one split."""
+    return hashlib.sha1(text.encode("utf-8")).hexdigest()
+
+
 REFERENCE_FIELDS = ("smell", "file", "content", "line", "detection_span", "with_context", "label", "source")
 #: smell names the reference JSONL may use (trained-smell names, GLITCH names, GLITCH codes) -> trained smell
 _SMELL_ALIASES = {smell.lower(): smell for smell in TRAINED_SMELLS}
@@ -139,9 +162,10 @@ _CANONICAL_CODE = {
 }
 
 
-def records_from_reference_jsonl(path: str | Path, max_line_chars: int) -> PreprocessResult:
+def records_from_reference_jsonl(path: str | Path, max_line_chars: int, repo_depth: int = 1) -> PreprocessResult:
     """Import the reference research's JSONL (fields ``smell, file, content, line, detection_span,
-    with_context, label, source``) into internal records.
+    with_context, label, source``) into internal records. Its files are not at hand, so records carry
+    no ``content_hash``; ``repo`` is the first ``repo_depth`` folders of ``file``.
 
     The technology comes from ``source`` when it names one, else from the file suffix; the line of
     ``with_context`` equal to ``content`` is marked as the flagged one. Smells outside the four are
@@ -180,7 +204,7 @@ def records_from_reference_jsonl(path: str | Path, max_line_chars: int) -> Prepr
         result.records.append({
             "id": rid, "tech": tech, "glitch_code": code, "smell": smell, "file": file, "line": line,
             "content": content, "context": _mark_flagged_line(str(raw["with_context"]), content, max_line_chars),
-            "label": label,
+            "label": label, "repo": repository_of(file, repo_depth), "content_hash": None,
         })
     return result
 

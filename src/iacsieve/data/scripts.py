@@ -77,16 +77,21 @@ FLAG_MARK = ">> "
 PLAIN_MARK = "   "
 
 
-def build_context(lines: list[str], line: int, context_lines: int, max_line_chars: int) -> str:
+def build_context(
+    lines: list[str], line: int, context_lines: int, max_line_chars: int, neighbour_chars: int | None = None
+) -> str:
     """Return lines ``line-context_lines .. line+context_lines`` (1-based, clipped to the file).
 
     The flagged line is prefixed with ``>> `` and the others with three spaces, so the model knows
-    which line was flagged; each line is cut to ``max_line_chars`` characters.
+    which line was flagged. The flagged line is cut to ``max_line_chars`` characters, each neighbour to
+    ``neighbour_chars`` (default: ``max_line_chars``): the context budget goes to the line that matters.
     """
+    neighbour_chars = max_line_chars if neighbour_chars is None else neighbour_chars
     first = max(1, line - context_lines)
     last = min(len(lines), line + context_lines)
     window = []
     for number in range(first, last + 1):
-        mark = FLAG_MARK if number == line else PLAIN_MARK
-        window.append(mark + lines[number - 1][:max_line_chars])
+        flagged = number == line
+        text = lines[number - 1][: max_line_chars if flagged else neighbour_chars]
+        window.append((FLAG_MARK if flagged else PLAIN_MARK) + text)
     return "\n".join(window)

@@ -1,4 +1,4 @@
-"""The ``evaluate_test`` stage: the frozen champion on the held-out test files."""
+"""The ``evaluate_test`` stage: the frozen champion on the held-out test repositories."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from iacsieve import paths
 from iacsieve.atomic import atomic_write_json
 from iacsieve.data.records import read_jsonl
 from iacsieve.evaluation.bootstrap import bootstrap_intervals
+from iacsieve.evaluation.errors import error_shapes
 from iacsieve.evaluation.metrics import apply_threshold, filter_metrics
 from iacsieve.live import plots_logger
 from iacsieve.params import Params
@@ -50,6 +51,7 @@ def run_evaluate_test(params: Params) -> dict:
     result = {"threshold": meta["threshold"], **scored_groups(records, kept, params.evaluate)}
     labels = [r["label"] for r in records]
     result["glitch_as_is"] = filter_metrics(labels, [1] * len(labels))
+    result["errors"] = error_shapes(records, kept)
     with plots_logger(TEST_PLOTS) as live:
         live.log_sklearn_plot("confusion_matrix", labels, kept, name="confusion_matrix")
     atomic_write_json(TEST_METRICS, result)

@@ -10,11 +10,58 @@ from pathlib import Path
 from iacsieve.data.glitch import Detection, read_glitch_csvs
 from iacsieve.data.preprocess import detection_record
 from iacsieve.data.scripts import ScriptFolder
-from iacsieve.smells import trained_smell
+from iacsieve.smells import (
+    GLITCH_CODES,
+    HARD_CODED_SECRET,
+    HTTP_WITHOUT_TLS,
+    SUSPICIOUS_COMMENT,
+    WEAK_CRYPTO,
+    trained_smell,
+)
 
 KEEP, FILTER, UNSCORED = "keep", "filter", "unscored"
 PROGRESS_MIN_ITEMS = 2000
 CHUNK = 512
+
+
+#: Short names of the trained smells for ``--fail-on``.
+SMELL_ALIASES = {"secret": HARD_CODED_SECRET, "comment": SUSPICIOUS_COMMENT, "crypto": WEAK_CRYPTO,
+                 "http": HTTP_WITHOUT_TLS}
+
+
+def fail_codes(spec: list[str] | None) -> set[str] | None:
+    """GLITCH codes named by ``--fail-on`` values (each comma-separated): ``trained`` (the four trained
+    smells, the default), ``all`` (every GLITCH code, passed-through ones included), a short smell name
+    (secret, comment, crypto, http), a trained smell's name, or a GLITCH code (sec_hard_pass, sec_def_admin,
+    ...). None for no spec (the default). Raises ``IacsieveError`` for an unknown name."""
+    from iacsieve.errors import IacsieveError
+
+    if not spec:
+        return None
+    by_smell: dict[str, set[str]] = {}
+    for code, (_, _, smell) in GLITCH_CODES.items():
+        if smell:
+            by_smell.setdefault(smell.lower(), set()).add(code)
+    codes: set[str] = set()
+    for value in spec:
+        for name in filter(None, (part.strip() for part in value.split(","))):
+            key = name.lower()
+            if key == "trained":
+                codes |= {c for c, entry in GLITCH_CODES.items() if entry[2]}
+            elif key == "all":
+                codes |= set(GLITCH_CODES)
+            elif key in SMELL_ALIASES:
+                codes |= by_smell[SMELL_ALIASES[key].lower()]
+            elif key in by_smell:
+                codes |= by_smell[key]
+            elif key in GLITCH_CODES:
+                codes.add(key)
+            else:
+                raise IacsieveError(f"--fail-on: unknown smell {name!r}; use trained, all, "
+                                    f"{', '.join(SMELL_ALIASES)}, a smell name or a GLITCH code (e.g. sec_hard_pass)")
+    if not codes:
+        raise IacsieveError("--fail-on: no smell given")
+    return codes
 
 
 @dataclass(frozen=True)
@@ -39,6 +86,14 @@ class FilterResult:
     def count(self, verdict: str) -> int:
         return sum(d.verdict == verdict for d in self.detections)
 
+    def findings(self, fail_codes: set[str] | None = None) -> list[ScoredDetection]:
+        """Detections that fail a CI run: kept ones (scored at or above the threshold) whose GLITCH code
+        is in ``fail_codes`` (default: every code of a trained smell), and unscored ones whose code
+        ``fail_codes`` names explicitly."""
+        if fail_codes is None:
+            return [d for d in self.detections if d.verdict == KEEP]
+        return [d for d in self.detections if d.verdict in (KEEP, UNSCORED) and d.detection.code in fail_codes]
+
     def summary(self) -> str:
         skipped = sum(self.skipped.values())
         detail = ", ".join(f"{n} {why}" for why, n in sorted(self.skipped.items()))
@@ -50,33 +105,56 @@ class FilterResult:
         )
 
 
+BACKENDS = ("auto", "onnx", "torch")
+
+
 class Filter:
     """A frozen champion ready to score GLITCH detections.
 
     >>> f = Filter.from_pretrained("models/champion")        # verifies SHA256SUMS, safetensors only
     >>> result = f.filter_glitch(["glitch.csv"], "path/to/scripts")
+
+    ``backend``: ``"onnx"`` scores with the champion's ``model.onnx`` through ONNX Runtime and the
+    ``tokenizers`` library, without importing torch or transformers; ``"torch"`` with the PyTorch
+    weights; ``"auto"`` (the default) with ONNX when the folder has ``model.onnx``. ``threads``: CPU
+    threads for scoring (default: ``$IACSIEVE_THREADS``, else the champion's ``threads``, else 2).
     """
 
-    def __init__(self, folder: str | Path, batch_size: int = 64):
+    def __init__(self, folder: str | Path, batch_size: int = 64, backend: str = "auto", threads: int | None = None):
         """Verify the champion folder's checksums and read its metadata; weights load on first use."""
         from iacsieve.champion import read_champion_meta
+        from iacsieve.errors import IacsieveError
+        from iacsieve.filtering.onnx_scorer import ONNX_FILE, resolve_threads
 
+        if backend not in BACKENDS:
+            raise IacsieveError(f"backend must be one of {', '.join(BACKENDS)}, got {backend!r}")
+        if threads is not None and threads < 1:
+            raise IacsieveError(f"threads must be at least 1, got {threads}")
         self.folder = Path(folder)
         self.meta = read_champion_meta(self.folder)
+        has_onnx = (self.folder / ONNX_FILE).is_file()
+        if backend == "onnx" and not has_onnx:
+            raise IacsieveError(f"{self.folder}: no {ONNX_FILE} in the champion folder (freeze with filter.onnx: true, "
+                                "or use the torch backend)")
+        self.backend = "onnx" if backend == "onnx" or (backend == "auto" and has_onnx) else "torch"
         self.batch_size = batch_size
-        self._model = self._tokenizer = None
+        self.threads = resolve_threads(threads, self.meta)
+        self._model = self._tokenizer = self._onnx = None
 
     @classmethod
-    def from_pretrained(cls, folder: str | Path, batch_size: int = 64) -> "Filter":
+    def from_pretrained(cls, folder: str | Path, batch_size: int = 64, backend: str = "auto",
+                        threads: int | None = None) -> "Filter":
         """A filter over a champion folder (``models/champion``), checked against its SHA256SUMS."""
-        return cls(folder, batch_size)
+        return cls(folder, batch_size, backend, threads)
 
     @property
     def model(self):
+        """The PyTorch classifier (loaded on first use, whatever the backend)."""
         return self._classifier()[0]
 
     @property
     def tokenizer(self):
+        """The transformers tokenizer (loaded on first use, whatever the backend)."""
         return self._classifier()[1]
 
     def _classifier(self):
@@ -85,6 +163,33 @@ class Filter:
 
             self._model, self._tokenizer = load_classifier(self.folder)
         return self._model, self._tokenizer
+
+    def _onnx_scorer(self):
+        if self._onnx is None:
+            from iacsieve.filtering.onnx_scorer import OnnxScorer
+
+            self._onnx = OnnxScorer(self.folder, max_length=self.meta["max_length"], threads=self.threads)
+        return self._onnx
+
+    def load(self) -> "Filter":
+        """Load the scoring backend now rather than on the first detection (e.g. before timing)."""
+        if self.backend == "onnx":
+            self._onnx_scorer()
+        else:
+            self._classifier()
+        return self
+
+    def predict_proba(self, texts: list[str]):
+        """Positive-class probabilities of model input texts, in order (float64 array)."""
+        if self.backend == "onnx":
+            return self._onnx_scorer().predict_proba(texts, batch_size=self.batch_size)
+        import torch
+
+        from iacsieve.training.predict import predict_proba
+
+        torch.set_num_threads(self.threads)
+        model, tokenizer = self._classifier()
+        return predict_proba(model, tokenizer, texts, batch_size=self.batch_size, max_length=self.meta["max_length"])
 
     @property
     def threshold(self) -> float:
@@ -95,19 +200,15 @@ class Filter:
         from tqdm import tqdm
 
         from iacsieve.models.inputs import model_text
-        from iacsieve.training.predict import predict_proba
 
         texts = [model_text(r) for r in records]
-        model, tokenizer = self._classifier() if texts else (None, None)
         if progress is None:
             progress = sys.stderr.isatty() and len(texts) >= PROGRESS_MIN_ITEMS
         scores: list[float] = []
         with tqdm(total=len(texts), unit="det", disable=not progress, file=sys.stderr) as bar:
             for start in range(0, len(texts), CHUNK):
                 chunk = texts[start:start + CHUNK]
-                scores.extend(float(p) for p in predict_proba(
-                    model, tokenizer, chunk, batch_size=self.batch_size, max_length=self.meta["max_length"]
-                ))
+                scores.extend(float(p) for p in self.predict_proba(chunk))
                 bar.update(len(chunk))
         return scores
 
@@ -123,7 +224,10 @@ class Filter:
             if trained_smell(detection.code) is None:
                 untrained.append((detection, scripts.relpath(detection.path, detection.where())))
             else:
-                record = detection_record(detection, scripts, self.meta["context_lines"], self.meta["max_line_chars"])
+                record = detection_record(
+                    detection, scripts, self.meta["context_lines"], self.meta["max_line_chars"],
+                    neighbour_chars=self.meta.get("neighbour_chars"),
+                )
                 scored.append((detection, record))
         scores = self.score_records([record for _, record in scored], progress)
         result = FilterResult(skipped=Counter(report.skipped), threshold=self.threshold)

@@ -112,6 +112,25 @@ def run_threshold_sweep(params: Params) -> dict:
     return result
 
 
+def freeze_onnx(staging: Path, meta: dict, params: Params) -> dict:
+    """Export the champion being frozen in ``staging`` to model.onnx and check it against PyTorch on every
+    validation record (token ids, probabilities within ``filter.onnx_tolerance``, verdicts at the frozen
+    threshold); raise ``IacsieveError`` if they differ. Returns the record for ``iacsieve.json``."""
+    from iacsieve.selection.onnx_export import ONNX_FILE, check_onnx, export_onnx, onnx_versions
+    from iacsieve.training.predict import load_classifier
+
+    model, tokenizer = load_classifier(staging)
+    export_onnx(model, tokenizer, staging / ONNX_FILE, params.filter.onnx_opset, meta["max_length"])
+    write_checksums(staging)  # the ONNX scorer loads only files that match SHA256SUMS (rewritten at the end)
+    check = check_onnx(staging, read_jsonl(paths.split_file("val")), meta["threshold"], meta["max_length"],
+                       params.filter.onnx_tolerance, params.filter.threads)
+    # Three significant digits: float noise in the last bits must not change the champion's files.
+    for key in ("max_abs_diff", "mean_abs_diff"):
+        check[key] = float(f"{check[key]:.2e}")
+    return {"file": ONNX_FILE, "opset": params.filter.onnx_opset, "exporter": "torch.onnx (TorchScript)",
+            "versions": onnx_versions(), "validation": check}
+
+
 def run_champion_freeze(params: Params) -> dict:
     """Score each Stage-4 seed on val at the frozen threshold; freeze the median seed to models/champion/."""
     threshold = json.loads(THRESHOLD_METRICS.read_text(encoding="utf-8"))["threshold"]
@@ -129,7 +148,9 @@ def run_champion_freeze(params: Params) -> dict:
         "threshold": threshold,
         "context_lines": params.preprocess.context_lines,
         "max_line_chars": params.preprocess.max_line_chars,
+        "neighbour_chars": params.preprocess.neighbour_chars,
         "max_length": run["config"]["max_length"],
+        "threads": params.filter.threads,
         "smells": list(TRAINED_SMELLS),
         "techs": list(TECHS),
         "source_run": f"stage4/{chosen}",
@@ -150,6 +171,8 @@ def run_champion_freeze(params: Params) -> dict:
         for item in source.iterdir():
             if item.name not in RUN_ONLY_FILES and item.is_file():
                 shutil.copy2(item, staging / item.name)
+        if params.filter.onnx:
+            meta["onnx"] = freeze_onnx(staging, meta, params)
         (staging / CHAMPION_META).write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
         (staging / "README.md").write_text(model_card(meta, params), encoding="utf-8")
         write_checksums(staging)

@@ -1,0 +1,62 @@
+"""Error analysis: which shapes of detection a filter gets wrong, with counts.
+
+Each test record falls in the first shape of its smell whose pattern matches its flagged line (or its
+path, for code in tests, specs and examples), else in ``other``. Errors are counted per smell, shape
+and kind: a *missed TP* (a true positive filtered out) or a *kept FP* (a false positive kept).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+
+from iacsieve.smells import HARD_CODED_SECRET, HTTP_WITHOUT_TLS, SUSPICIOUS_COMMENT, WEAK_CRYPTO
+
+#: (smell, shape, what the pattern reads, pattern) in order of precedence within a smell.
+SHAPES: tuple[tuple[str, str, str, re.Pattern], ...] = (
+    (HARD_CODED_SECRET, "user name (sec_hard_user)", "glitch_code", re.compile(r"^sec_hard_user$")),
+    (HARD_CODED_SECRET, "value from a variable, lookup or template", "content",
+     re.compile(r"\{\{|#\{|\$\{|\$[A-Za-z_:]|lookup|vault|hiera|node\[|@[a-z_]", re.I)),
+    (HARD_CODED_SECRET, "empty, undef or nil value", "content",
+     re.compile(r"""(=>|:|=)\s*(undef|nil|null|~|''|""|\[\])\s*,?\s*$""", re.I)),
+    (HARD_CODED_SECRET, "key/cert/secret in a name or path", "content",
+     re.compile(r"(key|cert|secret|token)\w*[_./-]|\.(pem|crt|key)\b|/", re.I)),
+    (SUSPICIOUS_COMMENT, "explicit TODO/FIXME/HACK/XXX marker", "content", re.compile(r"\b(TODO|FIXME|HACK|XXX)\b")),
+    (SUSPICIOUS_COMMENT, "bug, issue or ticket reference", "content",
+     re.compile(r"https?://|\bbugs?\b|\bissues?\b|#\d+|\bticket", re.I)),
+    (HTTP_WITHOUT_TLS, "local or own address", "content", re.compile(r"localhost|127\.0\.0\.1|0\.0\.0\.0|::1|ipaddress|fqdn", re.I)),
+    (HTTP_WITHOUT_TLS, "URL in a comment", "content", re.compile(r"^\s*(#|//|<!--)")),
+    (WEAK_CRYPTO, "checksum or digest of a download/file", "content", re.compile(r"checksum|digest|sum\b|verify", re.I)),
+)
+IN_TESTS = re.compile(r"(^|/)(tests?|spec|molecule|examples?|\.github|ci)/", re.I)
+MISSED_TP, KEPT_FP = "missed TP", "kept FP"
+
+
+def shape_of(record: dict) -> str:
+    """The shape of a detection record (see ``SHAPES``); ``in tests/specs/examples`` is appended as a tag."""
+    shape = next(
+        (name for smell, name, field, pattern in SHAPES if smell == record["smell"] and pattern.search(str(record[field]))),
+        "other",
+    )
+    return f"{shape}, in tests/specs/examples" if IN_TESTS.search(record["file"]) else shape
+
+
+def error_shapes(records: list[dict], kept: list[int]) -> list[dict]:
+    """Rows ``{smell, shape, n, missed_tp, kept_fp}`` for every (smell, shape) with an error, most errors first.
+
+    ``n`` counts every record of that shape (right or wrong), so an error rate can be read off.
+    """
+    total: Counter = Counter()
+    errors: Counter = Counter()
+    for record, verdict in zip(records, kept):
+        key = (record["smell"], shape_of(record))
+        total[key] += 1
+        if verdict != record["label"]:
+            errors[key + (MISSED_TP if record["label"] == 1 else KEPT_FP,)] += 1
+    rows = [
+        {"smell": smell, "shape": shape, "n": n,
+         "missed_tp": errors[(smell, shape, MISSED_TP)], "kept_fp": errors[(smell, shape, KEPT_FP)]}
+        for (smell, shape), n in total.items()
+    ]
+    rows = [row for row in rows if row["missed_tp"] or row["kept_fp"]]
+    return sorted(rows, key=lambda row: (-(row["missed_tp"] + row["kept_fp"]), row["smell"], row["shape"]))

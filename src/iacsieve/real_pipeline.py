@@ -1,0 +1,91 @@
+"""The real-data pipeline ``real/dvc.yaml``, derived from the root ``dvc.yaml`` so that the two never drift.
+
+``real/`` is a second DVC pipeline with its own ``params.yaml`` and ``dvc.lock``: the same stages run
+with ``real/`` as working folder on the labelled corpus that ``real/corpus`` links to, so neither
+pipeline's lock goes stale when the other runs. The derivation drops the ``sample`` stage, points code
+dependencies one folder up, makes ``preprocess`` depend on the corpus, and adds the ``transfer`` stage
+(the root pipeline's sample champion scored on the whole corpus). Regenerate with
+``python -m iacsieve.real_pipeline`` (``make real/dvc.yaml``); a test checks the committed file.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import yaml
+
+REAL_DIR = Path("real")
+CORPUS_LINK = "corpus"  # real/corpus -> the labelled corpus folder (made by `make repro-real`)
+CORPUS_DEPS = [f"{CORPUS_LINK}/detections.jsonl", f"{CORPUS_LINK}/sources.tsv"]
+HEADER = (
+    "# The real-data pipeline: generated from ../dvc.yaml by `python -m iacsieve.real_pipeline`; do not edit.\n"
+    "# Run: make repro-real (links real/corpus to the labelled corpus, then `dvc repro` here).\n"
+)
+TRANSFER_STAGE = {
+    "cmd": "python ../stages/transfer.py",
+    "deps": [
+        "../stages/transfer.py",
+        "../src/iacsieve/evaluation",
+        "../src/iacsieve/data",
+        "../src/iacsieve/filtering",
+        "../src/iacsieve/models",
+        "../src/iacsieve/training",
+        "../src/iacsieve/champion.py",
+        "../models/champion",
+        *CORPUS_DEPS,
+    ],
+    "params": ["transfer", "evaluate"],
+    "metrics": [{"metrics/transfer.json": {"cache": False}}],
+}
+
+
+def _up(path: str) -> str:
+    """A path of the project's code seen from ``real/``."""
+    return f"../{path}" if path.split("/")[0] in ("stages", "src") else path
+
+
+def derive_real_pipeline(root: dict) -> dict:
+    """Return the real pipeline's dvc.yaml content for the root pipeline ``root`` (parsed YAML)."""
+    stages = {"transfer": TRANSFER_STAGE}
+    for name, stage in root["stages"].items():
+        if name == "sample":
+            continue
+        stage = dict(stage)
+        body = dict(stage["do"]) if "do" in stage else stage
+        body["cmd"] = body["cmd"].replace("python stages/", "python ../stages/")
+        deps = [_up(dep) for dep in body.get("deps", [])]
+        if name == "preprocess":
+            deps = [dep for dep in deps if not dep.startswith("data/raw")] + CORPUS_DEPS
+        if name == "report":
+            deps.append("metrics/transfer.json")
+        body["deps"] = deps
+        if "do" in stage:
+            stage["do"] = body
+        stages[name] = stage if "do" in stage else body
+    derived = {"stages": stages, "plots": root.get("plots", [])}
+    if "artifacts" in root:
+        artifacts = {name: dict(spec) for name, spec in root["artifacts"].items()}
+        for spec in artifacts.values():
+            spec["desc"] = f"{spec.get('desc', '')} (trained on the real labelled corpus)".strip()
+        derived["artifacts"] = artifacts
+    return derived
+
+
+def real_dvc_yaml_text(root_dvc_yaml: Path = Path("dvc.yaml")) -> str:
+    """The text of ``real/dvc.yaml`` derived from ``root_dvc_yaml``."""
+    root = yaml.safe_load(root_dvc_yaml.read_text(encoding="utf-8"))
+    body = yaml.safe_dump(derive_real_pipeline(root), sort_keys=False, width=110, allow_unicode=True)
+    return HEADER + body
+
+
+def main() -> int:
+    """Write real/dvc.yaml from dvc.yaml (run from the project root)."""
+    target = REAL_DIR / "dvc.yaml"
+    target.write_text(real_dvc_yaml_text(), encoding="utf-8")
+    print(f"wrote {target}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
