@@ -17,7 +17,7 @@ TEST_READERS = {"evaluate_test", "baselines", "report"}
 
 
 def test_second_repro_has_nothing_to_do(pipeline_repo):
-    proc = run(["dvc", "status"], pipeline_repo)
+    proc = run(["dvc", "status", "dvc.yaml"], pipeline_repo)  # the default pipeline (real/ has its own)
     assert "up to date" in proc.stdout, proc.stdout
 
 
