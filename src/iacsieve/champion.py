@@ -12,6 +12,8 @@ CHAMPION_META = "iacsieve.json"
 #: Fields of ``iacsieve.json`` that scoring needs, and their JSON types.
 REQUIRED_META = {"threshold": (int, float), "context_lines": int, "max_line_chars": int, "max_length": int}
 CHECKSUMS = "SHA256SUMS"
+#: Weight files that unpickle (and so can run code) when loaded.
+PICKLE_PATTERNS = ("*.bin", "*.pt", "*.pth", "*.pkl", "*.ckpt")
 
 
 def sha256_file(path: Path) -> str:
@@ -90,6 +92,10 @@ def read_champion_meta(folder: Path) -> dict:
     if not folder.is_dir():
         raise IacsieveError(f"{folder}: champion folder not found (run `dvc pull models/champion`)")
     verify_checksums(folder)
+    # Neither scoring path reads pickles, but a champion that ships them is refused on both alike.
+    pickled = sorted(path.name for pattern in PICKLE_PATTERNS for path in folder.glob(pattern))
+    if pickled:
+        raise IacsieveError(f"{folder}: refusing pickled weights ({', '.join(pickled)}); save with safetensors")
     meta_file = folder / CHAMPION_META
     if not meta_file.is_file():
         raise IacsieveError(f"{folder}: not a frozen champion ({CHAMPION_META} missing)")

@@ -12,22 +12,45 @@ from iacsieve.atomic import atomic_write_text
 from iacsieve.cli_support import OneLineParser, run_guarded
 
 
+#: Default champion folder for `iacsieve filter --model` (pre-commit hooks, CI).
+MODEL_ENV = "IACSIEVE_MODEL"
+#: `iacsieve filter` exit status when at least one detection is kept (0: none kept, 2: error).
+EXIT_FINDINGS = 1
+
+
 def build_parser() -> argparse.ArgumentParser:
+    from iacsieve.filtering.filter import BACKENDS
     from iacsieve.filtering.formats import FORMATS
+    from iacsieve.filtering.onnx_scorer import THREADS_ENV
 
     parser = OneLineParser(prog="iacsieve", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True, parser_class=OneLineParser)
 
-    filter_cmd = commands.add_parser("filter", help="score GLITCH detections and keep the likely true positives")
-    filter_cmd.add_argument("--glitch", action="append", required=True, type=Path, metavar="CSV",
+    filter_cmd = commands.add_parser(
+        "filter", help="score GLITCH detections and keep the likely true positives",
+        description="Score GLITCH detections with the champion and keep the likely true positives. Exit status: "
+                    "0 no detection kept, 1 at least one kept (of the --fail-on smells), 2 error.")
+    filter_cmd.add_argument("csvs", nargs="*", type=Path, metavar="CSV",
+                            help="GLITCH --csv output files (the same as --glitch; for pre-commit)")
+    filter_cmd.add_argument("--glitch", action="append", default=[], type=Path, metavar="CSV",
                             help="GLITCH --csv output (repeat for several)")
     filter_cmd.add_argument("--scripts", required=True, type=Path, metavar="DIR",
                             help="the folder GLITCH was run from: PATHs in the CSV are relative to it")
-    filter_cmd.add_argument("--model", type=Path, default=paths.CHAMPION, help="champion folder (default: %(default)s)")
-    filter_cmd.add_argument("--format", choices=FORMATS, default="sarif", help="output format (default: %(default)s)")
+    filter_cmd.add_argument("--model", type=Path, default=Path(os.environ.get(MODEL_ENV) or paths.CHAMPION),
+                            help=f"champion folder (default: ${MODEL_ENV} or {paths.CHAMPION})")
+    filter_cmd.add_argument("--format", choices=FORMATS, default="sarif",
+                            help="output format; table is for people (default: %(default)s)")
     filter_cmd.add_argument("-o", "--output", type=Path, help="output file (default: standard output)")
     filter_cmd.add_argument("--keep-all", action="store_true",
                             help="write every detection with its score and verdict, not only the kept ones")
+    filter_cmd.add_argument("--fail-on", action="append", metavar="SMELLS",
+                            help="comma-separated smells whose kept detections make the exit status 1: trained "
+                                 "(default), all, secret, comment, crypto, http, a smell name or a GLITCH code")
+    filter_cmd.add_argument("--exit-zero", action="store_true", help="exit 0 even when detections are kept")
+    filter_cmd.add_argument("--backend", choices=BACKENDS, default="auto",
+                            help="onnx: ONNX Runtime, no torch; torch: PyTorch; auto: onnx when the champion "
+                                 "has model.onnx (default: %(default)s)")
+    filter_cmd.add_argument("--threads", type=int, help=f"CPU threads (default: ${THREADS_ENV}, else the champion's)")
     filter_cmd.add_argument("--batch-size", type=int, default=64)
     filter_cmd.add_argument("--force", action="store_true", help="overwrite an existing output file")
 
@@ -48,22 +71,32 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def run_filter(args: argparse.Namespace) -> None:
+def run_filter(args: argparse.Namespace) -> int:
+    """Write the filtered detections; return 1 when a detection of the --fail-on smells is kept, else 0."""
     from iacsieve.errors import IacsieveError
-    from iacsieve.filtering.filter import Filter
+    from iacsieve.filtering.filter import Filter, fail_codes
     from iacsieve.filtering.formats import WRITERS
 
+    glitch = [*args.glitch, *args.csvs]
+    if not glitch:
+        raise IacsieveError("no GLITCH CSV given (--glitch CSV or CSV arguments)")
     if args.output is not None and args.output.exists() and not args.force:
         raise IacsieveError(f"{args.output}: already exists (use --force to overwrite)")
     if args.batch_size < 1:
         raise IacsieveError(f"--batch-size must be at least 1, got {args.batch_size}")
-    result = Filter.from_pretrained(args.model, batch_size=args.batch_size).filter_glitch(args.glitch, args.scripts)
+    if args.threads is not None and args.threads < 1:
+        raise IacsieveError(f"--threads must be at least 1, got {args.threads}")
+    codes = fail_codes(args.fail_on)
+    result = Filter.from_pretrained(args.model, batch_size=args.batch_size, backend=args.backend,
+                                    threads=args.threads).filter_glitch(glitch, args.scripts)
     text = WRITERS[args.format](result, args.keep_all)
     if args.output is None:
         sys.stdout.write(text)
     else:
         atomic_write_text(args.output, text)
+    findings = result.findings(codes)
     print(f"iacsieve filter: {result.summary()}", file=sys.stderr)
+    return EXIT_FINDINGS if findings and not args.exit_zero else 0
 
 
 def run_sweep(args: argparse.Namespace) -> None:
@@ -112,7 +145,24 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
     args = build_parser().parse_args(argv)
     handlers = {"filter": run_filter, "sweep": run_sweep, "sweep-task": run_sweep_task}
-    return run_guarded(lambda: handlers[args.command](args), f"iacsieve {args.command}")
+    status: list[int] = []
+
+    def handle() -> None:
+        try:
+            status.append(handlers[args.command](args) or 0)
+        except Exception as error:
+            from iacsieve.errors import IacsieveError
+
+            if isinstance(error, IacsieveError) or args.command != "filter":
+                raise
+            # CI reads 1 as "detections kept": any other failure of the filter must exit 2.
+            import traceback
+
+            traceback.print_exc()
+            raise IacsieveError(f"unexpected {type(error).__name__}: {error}") from error
+
+    code = run_guarded(handle, f"iacsieve {args.command}")
+    return code or (status[0] if status else 0)
 
 
 if __name__ == "__main__":

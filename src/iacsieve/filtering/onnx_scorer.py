@@ -85,6 +85,9 @@ class OnnxScorer:
         options.execution_mode = onnxruntime.ExecutionMode.ORT_SEQUENTIAL
         options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_ENABLE_ALL
         options.log_severity_level = 3  # errors only: stderr carries our one-line summary
+        # Idle threads sleep instead of spinning: on a busy 2-core machine spinning threads steal the time
+        # the working ones need (measured with two other jobs running: 2 threads 550 -> 760 detections/s).
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         try:
             self.session = onnxruntime.InferenceSession(model_bytes, options, providers=["CPUExecutionProvider"])
         except Exception as error:  # onnxruntime raises its own pybind exception types

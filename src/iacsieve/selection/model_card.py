@@ -65,7 +65,8 @@ def _onnx_section(meta: dict) -> str:
     return f"""
 ## ONNX export
 `{onnx['file']}` (opset {onnx['opset']}, {onnx['exporter']}; {versions}) takes `input_ids` and
-`attention_mask` with dynamic batch and sequence axes and returns the two logits. `iacsieve filter`
+`attention_mask` with dynamic batch and sequence axes and returns the two logits; it computes
+{onnx.get('graph', "the model's forward pass")}. `iacsieve filter`
 scores with it through ONNX Runtime and the `tokenizers` library, without importing torch or
 transformers. Checked against the PyTorch model on all {check['records']} validation records at freeze:
 identical token ids, max |Δ TP probability| {check['max_abs_diff']:.1e} (tolerance {check['tolerance']:.0e},

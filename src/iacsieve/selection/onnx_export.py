@@ -32,9 +32,66 @@ def _logits_only(model):
     return LogitsOnly(model).eval()
 
 
-def export_onnx(model, tokenizer, target: Path, opset: int, max_length: int) -> None:
+def first_token_roberta(model):
+    """A RoBERTa sequence classifier as an (input_ids, attention_mask) -> logits module that computes its
+    last encoder layer for the first token only, or None when ``model`` is not one.
+
+    The classification head reads only the first token (``<s>``) of the last layer's output, so the
+    last layer's query, attention, feed-forward and layer norms are needed at that position alone (keys
+    and values still come from every token). Same modules, same weights, same arithmetic for what the
+    head reads; with a one-layer encoder that is most of the work. ``check_onnx`` verifies the export
+    against the unmodified PyTorch model.
+    """
+    import math
+
+    import torch
+
+    from transformers import RobertaForSequenceClassification
+
+    config = model.config
+    if type(model) is not RobertaForSequenceClassification or getattr(config, "is_decoder", False) or \
+            getattr(config, "position_embedding_type", "absolute") not in (None, "absolute"):
+        return None
+
+    class FirstTokenRoberta(torch.nn.Module):
+        def __init__(self, inner):
+            super().__init__()
+            self.embeddings = inner.roberta.embeddings
+            self.layers = inner.roberta.encoder.layer
+            self.head = inner.classifier
+            self.heads = inner.config.num_attention_heads
+
+        def split(self, x):  # (batch, tokens, hidden) -> (batch, heads, tokens, head size)
+            return x.view(x.shape[0], x.shape[1], self.heads, -1).transpose(1, 2)
+
+        def layer(self, layer, hidden, bias, first_only: bool):
+            attention = layer.attention.self
+            queries = hidden[:, :1] if first_only else hidden
+            q = self.split(attention.query(queries))
+            k = self.split(attention.key(hidden))
+            v = self.split(attention.value(hidden))
+            scores = torch.matmul(q, k.transpose(-1, -2)) / math.sqrt(q.shape[-1]) + bias
+            context = torch.matmul(torch.softmax(scores, dim=-1), v)
+            context = context.transpose(1, 2).reshape(queries.shape[0], queries.shape[1], -1)
+            attended = layer.attention.output.LayerNorm(layer.attention.output.dense(context) + queries)
+            return layer.output.LayerNorm(layer.output.dense(layer.intermediate(attended)) + attended)
+
+        def forward(self, input_ids, attention_mask):
+            hidden = self.embeddings(input_ids=input_ids)
+            mask = attention_mask[:, None, None, :].to(hidden.dtype)
+            bias = (1.0 - mask) * torch.finfo(hidden.dtype).min
+            last = len(self.layers) - 1
+            for index, layer in enumerate(self.layers):
+                hidden = self.layer(layer, hidden, bias, first_only=index == last)
+            return self.head(hidden)  # the head reads hidden[:, 0]
+
+    return FirstTokenRoberta(model).eval()
+
+
+def export_onnx(model, tokenizer, target: Path, opset: int, max_length: int) -> str:
     """Write ``model`` (a transformers sequence classifier in eval mode) to ``target`` as one ONNX file
-    with dynamic batch and sequence axes, through torch.onnx's TorchScript exporter.
+    with dynamic batch and sequence axes, through torch.onnx's TorchScript exporter; return what the
+    graph computes (see ``first_token_roberta``).
 
     (torch's newer dynamo exporter fails on T5's classification head in torch 2.13 and needs onnxscript;
     the TorchScript one handles RoBERTa and T5 alike.)
@@ -44,7 +101,10 @@ def export_onnx(model, tokenizer, target: Path, opset: int, max_length: int) -> 
     example = tokenizer(list(_EXAMPLE_TEXTS), padding=True, truncation=True, max_length=max_length, return_tensors="pt")
     if bool(example["attention_mask"].all()):
         raise IacsieveError("ONNX export: the example batch must contain padding")
-    wrapper = _logits_only(model)
+    wrapper = first_token_roberta(model)
+    graph = "last encoder layer computed for the first token only (all the head reads)"
+    if wrapper is None:
+        wrapper, graph = _logits_only(model), "the model's forward pass"
     axes = {"input_ids": {0: "batch", 1: "sequence"}, "attention_mask": {0: "batch", 1: "sequence"},
             OUTPUT_NAME: {0: "batch"}}
     with warnings.catch_warnings(), torch.inference_mode(False), torch.no_grad():
@@ -60,6 +120,7 @@ def export_onnx(model, tokenizer, target: Path, opset: int, max_length: int) -> 
             raise IacsieveError(f"ONNX export of the champion failed ({first}); set filter.onnx: false to freeze "
                                 "without it") from error
     model.eval()
+    return graph
 
 
 def check_onnx(folder: Path, records: Sequence[dict], threshold: float, max_length: int, tolerance: float,

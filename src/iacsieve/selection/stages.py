@@ -120,7 +120,7 @@ def freeze_onnx(staging: Path, meta: dict, params: Params) -> dict:
     from iacsieve.training.predict import load_classifier
 
     model, tokenizer = load_classifier(staging)
-    export_onnx(model, tokenizer, staging / ONNX_FILE, params.filter.onnx_opset, meta["max_length"])
+    graph = export_onnx(model, tokenizer, staging / ONNX_FILE, params.filter.onnx_opset, meta["max_length"])
     write_checksums(staging)  # the ONNX scorer loads only files that match SHA256SUMS (rewritten at the end)
     check = check_onnx(staging, read_jsonl(paths.split_file("val")), meta["threshold"], meta["max_length"],
                        params.filter.onnx_tolerance, params.filter.threads)
@@ -128,7 +128,7 @@ def freeze_onnx(staging: Path, meta: dict, params: Params) -> dict:
     for key in ("max_abs_diff", "mean_abs_diff"):
         check[key] = float(f"{check[key]:.2e}")
     return {"file": ONNX_FILE, "opset": params.filter.onnx_opset, "exporter": "torch.onnx (TorchScript)",
-            "versions": onnx_versions(), "validation": check}
+            "graph": graph, "versions": onnx_versions(), "validation": check}
 
 
 def run_champion_freeze(params: Params) -> dict:
