@@ -311,3 +311,58 @@ def test_fail_on_values_name_glitch_codes():
     assert "sec_def_admin" in fail_codes(["all"]) and "sec_def_admin" not in fail_codes(["trained"])
     with pytest.raises(IacsieveError, match="unknown smell 'passwords'"):
         fail_codes(["passwords"])
+
+
+# --- the freeze step ---------------------------------------------------------------------------------------
+
+
+def freeze_inputs(project: Path, work: Path) -> tuple[Path, dict]:
+    """A staging folder holding the tiny champion without model.onnx, and data/processed/val.jsonl in
+    ``work`` with the project's records."""
+    from iacsieve.champion import write_checksums
+    from iacsieve.data.glitch import read_glitch_csvs
+    from iacsieve.data.preprocess import detection_record
+    from iacsieve.data.scripts import ScriptFolder
+    from iacsieve.smells import trained_smell
+
+    staging = work / "staging"
+    shutil.copytree(project / "champion-torch", staging)
+    (staging / "SHA256SUMS").unlink()
+    scripts = ScriptFolder(project)
+    records = [detection_record(d, scripts, 5, 400) for d in read_glitch_csvs([project / "glitch.csv"]).detections
+               if trained_smell(d.code)]
+    (work / "data" / "processed").mkdir(parents=True)
+    (work / "data" / "processed" / "val.jsonl").write_text("".join(json.dumps(r) + "\n" for r in records))
+    write_checksums(staging)
+    return staging, json.loads((staging / "iacsieve.json").read_text())
+
+
+def test_freeze_exports_checks_and_documents_the_onnx_model(project, tmp_path, monkeypatch):
+    from iacsieve.params import load_params
+    from iacsieve.selection.model_card import _onnx_section
+    from iacsieve.selection.stages import freeze_onnx
+
+    staging, meta = freeze_inputs(project, tmp_path)
+    monkeypatch.chdir(tmp_path)
+    params = load_params(ROOT / "params.yaml")
+    record = freeze_onnx(staging, meta, params)
+    assert (staging / "model.onnx").is_file()
+    check = record["validation"]
+    assert check["records"] == check["verdicts_agree"] == 24 and check["max_abs_diff"] <= 1e-4
+    assert "first token only" in record["graph"]
+    card = _onnx_section({**meta, "onnx": record})
+    assert "## ONNX export" in card and "24 of 24 records" in card
+    assert "No ONNX export" in _onnx_section({k: v for k, v in meta.items() if k != "onnx"})
+
+
+def test_freeze_fails_when_onnx_and_pytorch_differ_beyond_the_tolerance(project, tmp_path, monkeypatch):
+    from iacsieve.errors import IacsieveError
+    from iacsieve.params import load_params
+    from iacsieve.selection.stages import freeze_onnx
+
+    staging, meta = freeze_inputs(project, tmp_path)
+    monkeypatch.chdir(tmp_path)
+    params = load_params(ROOT / "params.yaml")
+    strict = params.model_copy(update={"filter": params.filter.model_copy(update={"onnx_tolerance": 1e-12})})
+    with pytest.raises(IacsieveError, match="ONNX check failed on 24 validation records"):
+        freeze_onnx(staging, meta, strict)
