@@ -12,7 +12,7 @@ sarif=${INPUT_SARIF:-iacsieve.sarif}
 iacsieve=${INPUT_IACSIEVE:-iacsieve}
 
 args=(--scripts "$scripts" --model "$model")
-read -r -a csvs <<< "$glitch_csv"   # one or more paths, separated by spaces
+read -r -d '' -a csvs <<< "$glitch_csv" || true   # one or more paths, separated by spaces or newlines
 for csv in "${csvs[@]}"; do args+=(--glitch "$csv"); done
 [ -n "${INPUT_FAIL_ON:-}" ] && args+=(--fail-on "$INPUT_FAIL_ON")
 [ "${INPUT_KEEP_ALL:-false}" = "true" ] && args+=(--keep-all)
