@@ -14,6 +14,16 @@ from iacsieve.cli_support import OneLineParser, run_guarded
 
 #: Default champion folder for `iacsieve filter --model` (pre-commit hooks, CI).
 MODEL_ENV = "IACSIEVE_MODEL"
+
+
+def default_model() -> Path:
+    """The champion `iacsieve filter` uses without ``--model``: ``$IACSIEVE_MODEL``, else the published
+    real-data champion (``dvc pull real/models/champion``) where present, else the sample's."""
+    if os.environ.get(MODEL_ENV):
+        return Path(os.environ[MODEL_ENV])
+    return paths.PUBLISHED_CHAMPION if paths.PUBLISHED_CHAMPION.is_dir() else paths.CHAMPION
+
+
 #: `iacsieve filter` exit status when at least one detection is kept (0: none kept, 2: error).
 EXIT_FINDINGS = 1
 
@@ -36,8 +46,9 @@ def build_parser() -> argparse.ArgumentParser:
                             help="GLITCH --csv output (repeat for several)")
     filter_cmd.add_argument("--scripts", required=True, type=Path, metavar="DIR",
                             help="the folder GLITCH was run from: PATHs in the CSV are relative to it")
-    filter_cmd.add_argument("--model", type=Path, default=Path(os.environ.get(MODEL_ENV) or paths.CHAMPION),
-                            help=f"champion folder (default: ${MODEL_ENV} or {paths.CHAMPION})")
+    filter_cmd.add_argument("--model", type=Path, default=default_model(),
+                            help=f"champion folder (default: ${MODEL_ENV}, else the published {paths.PUBLISHED_CHAMPION} "
+                                 f"where it is present, else {paths.CHAMPION})")
     filter_cmd.add_argument("--format", choices=FORMATS, default="sarif",
                             help="output format; table is for people (default: %(default)s)")
     filter_cmd.add_argument("-o", "--output", type=Path, help="output file (default: standard output)")

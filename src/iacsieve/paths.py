@@ -9,6 +9,8 @@ PROCESSED = Path("data/processed")
 MODELS = Path("models")
 TOKENIZER = MODELS / "tokenizer"
 CHAMPION = MODELS / "champion"
+#: The published champion, trained on the labelled corpus of real GLITCH output by the real/ pipeline.
+PUBLISHED_CHAMPION = Path("real") / CHAMPION
 CHECKPOINTS = Path("checkpoints")
 METRICS = Path("metrics")
 PLOTS = Path("plots")

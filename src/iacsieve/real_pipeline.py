@@ -18,6 +18,7 @@ import yaml
 REAL_DIR = Path("real")
 CORPUS_LINK = "corpus"  # real/corpus -> the labelled corpus folder (made by `make repro-real`)
 CORPUS_DEPS = [f"{CORPUS_LINK}/detections.jsonl", f"{CORPUS_LINK}/sources.tsv"]
+SAMPLE_CHAMPION = "../models/champion"  # the default pipeline's champion, seen from real/
 HEADER = (
     "# The real-data pipeline: generated from ../dvc.yaml by `python -m iacsieve.real_pipeline`; do not edit.\n"
     "# Run: make repro-real (links real/corpus to the labelled corpus, then `dvc repro` here).\n"
@@ -32,7 +33,7 @@ TRANSFER_STAGE = {
         "../src/iacsieve/models",
         "../src/iacsieve/training",
         "../src/iacsieve/champion.py",
-        "../models/champion",
+        SAMPLE_CHAMPION,
         *CORPUS_DEPS,
     ],
     "params": ["transfer", "evaluate"],
