@@ -122,3 +122,22 @@ def test_error_shapes_count_missed_tps_and_kept_fps_per_shape():
                        "missed_tp": 0, "kept_fp": 2}
     assert {(r["shape"], r["missed_tp"]) for r in rows[1:]} == {
         ("user name (sec_hard_user)", 1), ("explicit TODO/FIXME/HACK/XXX marker, in tests/specs/examples", 1)}
+
+
+def test_transfer_stage_scores_a_champion_on_the_whole_corpus(tmp_path):
+    from tiny_champion import build_champion, write_project
+
+    project = tmp_path / "project"
+    build_champion(tmp_path / "champion", project, write_project(project))
+    records = [corpus_record(id=f"a{i}", line=11 + i, label="TP" if i % 3 else "FP") for i in range(24)]
+    write_corpus(tmp_path / "corpus", records)
+    params = (ROOT / "real" / "params.yaml").read_text().replace("../models/champion", str(tmp_path / "champion"))
+    (tmp_path / "params.yaml").write_text(params)
+    done = subprocess.run([sys.executable, str(ROOT / "stages" / "transfer.py")], cwd=tmp_path,
+                          capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    transfer = json.loads((tmp_path / "metrics" / "transfer.json").read_text())
+    assert transfer["detail"]["all"]["n"] == 24
+    assert transfer["glitch_as_is_f1"] == pytest.approx(2 * 16 / (16 + 24))
+    assert transfer["f1"] == pytest.approx(transfer["detail"]["all"]["f1"])
+    assert transfer["f1_gain_over_as_is"] == pytest.approx(transfer["f1"] - transfer["glitch_as_is_f1"])
