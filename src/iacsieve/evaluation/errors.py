@@ -12,30 +12,38 @@ from collections import Counter
 
 from iacsieve.smells import HARD_CODED_SECRET, HTTP_WITHOUT_TLS, SUSPICIOUS_COMMENT, WEAK_CRYPTO
 
-#: (smell, shape, what the pattern reads, pattern) in order of precedence within a smell.
+#: (smell, shape, what the pattern reads, pattern) in order of precedence within a smell. ``value`` is the
+#: flagged line after its first assignment (``=>``, ``=`` or ``:``), ``content`` the whole line.
 SHAPES: tuple[tuple[str, str, str, re.Pattern], ...] = (
     (HARD_CODED_SECRET, "user name (sec_hard_user)", "glitch_code", re.compile(r"^sec_hard_user$")),
-    (HARD_CODED_SECRET, "value from a variable, lookup or template", "content",
+    (HARD_CODED_SECRET, "value from a variable, lookup or template", "value",
      re.compile(r"\{\{|#\{|\$\{|\$[A-Za-z_:]|lookup|vault|hiera|node\[|@[a-z_]", re.I)),
-    (HARD_CODED_SECRET, "empty, undef or nil value", "content",
-     re.compile(r"""(=>|:|=)\s*(undef|nil|null|~|''|""|\[\])\s*,?\s*$""", re.I)),
-    (HARD_CODED_SECRET, "key/cert/secret in a name or path", "content",
-     re.compile(r"(key|cert|secret|token)\w*[_./-]|\.(pem|crt|key)\b|/", re.I)),
+    (HARD_CODED_SECRET, "empty, undef or nil value", "value",
+     re.compile(r"""^\s*(undef|nil|null|~|''|""|\[\])?\s*,?\s*$""", re.I)),
+    (HARD_CODED_SECRET, "path to a key or certificate file", "value", re.compile(r"/|\.(pem|crt|key)\b", re.I)),
+    (HARD_CODED_SECRET, "literal value", "value", re.compile(r"\S")),
     (SUSPICIOUS_COMMENT, "explicit TODO/FIXME/HACK/XXX marker", "content", re.compile(r"\b(TODO|FIXME|HACK|XXX)\b")),
     (SUSPICIOUS_COMMENT, "bug, issue or ticket reference", "content",
      re.compile(r"https?://|\bbugs?\b|\bissues?\b|#\d+|\bticket", re.I)),
+    (SUSPICIOUS_COMMENT, "keyword only inside a longer word (postfix, debug)", "content",
+     re.compile(r"[a-z](fix|bug|hack|todo|later)|(fix|bug|hack|todo|later)[a-z]", re.I)),
     (HTTP_WITHOUT_TLS, "local or own address", "content", re.compile(r"localhost|127\.0\.0\.1|0\.0\.0\.0|::1|ipaddress|fqdn", re.I)),
     (HTTP_WITHOUT_TLS, "URL in a comment", "content", re.compile(r"^\s*(#|//|<!--)")),
     (WEAK_CRYPTO, "checksum or digest of a download/file", "content", re.compile(r"checksum|digest|sum\b|verify", re.I)),
 )
+_ASSIGNMENT = re.compile(r"=>|=|:")
 IN_TESTS = re.compile(r"(^|/)(tests?|spec|molecule|examples?|\.github|ci)/", re.I)
 MISSED_TP, KEPT_FP = "missed TP", "kept FP"
 
 
 def shape_of(record: dict) -> str:
     """The shape of a detection record (see ``SHAPES``); ``in tests/specs/examples`` is appended as a tag."""
+    content = str(record["content"])
+    parts = _ASSIGNMENT.split(content, maxsplit=1)
+    fields = {"content": content, "value": parts[1] if len(parts) == 2 else content,
+              "glitch_code": str(record["glitch_code"])}
     shape = next(
-        (name for smell, name, field, pattern in SHAPES if smell == record["smell"] and pattern.search(str(record[field]))),
+        (name for smell, name, field, pattern in SHAPES if smell == record["smell"] and pattern.search(fields[field])),
         "other",
     )
     return f"{shape}, in tests/specs/examples" if IN_TESTS.search(record["file"]) else shape
