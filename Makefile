@@ -31,7 +31,7 @@ repro-real: $(STAMP)
 	@test -f "$(REAL_CORPUS)/detections.jsonl" -a -f "$(REAL_CORPUS)/sources.tsv" || \
 	  { echo "repro-real: no labelled corpus at $(REAL_CORPUS) (set REAL_CORPUS=<folder>)" >&2; exit 2; }
 	ln -sfn "$(abspath $(REAL_CORPUS))" real/corpus
-	cd real && ../$(BIN)/dvc repro transfer && ../$(BIN)/dvc repro
+	cd real && $(abspath $(BIN))/dvc repro transfer && $(abspath $(BIN))/dvc repro
 
 real/dvc.yaml: dvc.yaml src/iacsieve/real_pipeline.py
 	$(BIN)/python -m iacsieve.real_pipeline
