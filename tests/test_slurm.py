@@ -27,6 +27,10 @@ SWEEP_PARAMS = deep_update(dict(FAST_PARAMS), {
 })
 
 
+#: Columns of `dvc exp show`: real/ has the same metric and param names, so DVC names each by its file.
+STAGE2_BEST = "metrics/stage2_select.json:stage2_best_val_f1"
+
+
 def experiments(repo: Path) -> list[dict]:
     table = run(["dvc", "exp", "show", "--csv"], repo).stdout
     return [r for r in csv.DictReader(io.StringIO(table)) if r.get("Experiment")]
@@ -67,9 +71,9 @@ def test_slurm_array_runs_each_grid_point_as_an_experiment(slurm_cluster, sweep_
     rows = {r["Experiment"]: r for r in experiments(sweep_repo)}
     names = {"stage2-lr0.0005-bs16", "stage2-lr0.0005-bs32", "stage2-lr0.001-bs16", "stage2-lr0.001-bs32"}
     assert names <= set(rows)
-    points = {(rows[n]["stage2.learning_rates"], rows[n]["stage2.batch_sizes"]) for n in names}
+    points = {(rows[n]["params.yaml:stage2.learning_rates"], rows[n]["params.yaml:stage2.batch_sizes"]) for n in names}
     assert len(points) == 4
-    f1 = [rows[n]["stage2_best_val_f1"] for n in names]
+    f1 = [rows[n][STAGE2_BEST] for n in names]
     assert all(v not in ("", "-") for v in f1) and len(set(f1)) > 1
     logs = list((sweep_repo / "slurm" / "logs").glob("*_*.out"))
     assert len(logs) == 4
@@ -145,5 +149,5 @@ def test_local_queue_gives_the_same_table_shape(sweep_repo):
     slurm = {r["Experiment"]: r for r in rows if r["Experiment"].startswith("stage2-lr")}
     for name, row in local.items():
         twin = slurm[name.replace("stage2-local-", "stage2-")]
-        assert row["stage2_best_val_f1"] == twin["stage2_best_val_f1"]
+        assert row[STAGE2_BEST] == twin[STAGE2_BEST]
         assert set(row) == set(twin)
