@@ -28,9 +28,10 @@ def second_clone(tmp_path_factory) -> Path:
 
 
 def metric_files(repo: Path) -> list[str]:
-    """Every file `dvc metrics show` reads (all stages' metrics, dvclive summaries included)."""
+    """Every file of the default pipeline that `dvc metrics show` reads (all stages' metrics, dvclive
+    summaries included); the real-data pipeline's (real/) are left out: this test runs the default one."""
     shown = json.loads(run(["dvc", "metrics", "show", "--json"], repo).stdout)
-    files = sorted(shown[""]["data"])  # "" is the workspace
+    files = sorted(name for name in shown[""]["data"] if not name.startswith("real/"))  # "" is the workspace
     assert files, shown
     return files
 
