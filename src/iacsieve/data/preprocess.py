@@ -107,6 +107,7 @@ def records_from_glitch(
     labels = read_labels(labels_path) if labels_path is not None else None
     result = PreprocessResult(skipped=Counter(report.skipped))
     seen_ids: set[str] = set()
+    content_hashes: dict[str, str] = {}  # one hash per script, however many detections it has
     for detection in report.detections:
         if trained_smell(detection.code) is None:
             reason = "other GLITCH smell" if detection.code in GLITCH_CODES else "unknown smell code"
@@ -117,7 +118,9 @@ def records_from_glitch(
         script = scripts.read(detection.path, detection.where())
         flagged_line = script.lines[detection.line - 1]
         record["repo"] = repository_of(record["file"], repo_depth)
-        record["content_hash"] = text_hash("\n".join(script.lines))
+        if record["file"] not in content_hashes:
+            content_hashes[record["file"]] = text_hash("\n".join(script.lines))
+        record["content_hash"] = content_hashes[record["file"]]
         result.cut_lines += len(flagged_line.strip()) > max_line_chars
         if record["id"] in seen_ids:  # the same file reached by two spellings of its path
             result.skipped["duplicate row"] += 1

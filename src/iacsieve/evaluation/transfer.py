@@ -15,6 +15,7 @@ from iacsieve.data.corpus import records_from_labelled_corpus
 from iacsieve.data.pipeline import source_folder
 from iacsieve.evaluation.metrics import apply_threshold, filter_metrics
 from iacsieve.evaluation.test_stage import scored_groups
+from iacsieve.errors import IacsieveError
 from iacsieve.params import Params
 
 TRANSFER_METRICS = paths.METRICS / "transfer.json"
@@ -30,8 +31,6 @@ def run_transfer(params: Params) -> dict:
     from iacsieve.filtering.filter import Filter
 
     if params.transfer is None:
-        from iacsieve.errors import IacsieveError
-
         raise IacsieveError("params.yaml: section 'transfer' (champion: <folder>) is needed by this stage")
     champion = Filter.from_pretrained(Path(params.transfer.champion))
     meta = champion.meta
