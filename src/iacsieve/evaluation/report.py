@@ -154,7 +154,7 @@ def run_report(params: Params) -> dict:
     seeds = [[s, champion[f"val_f1_seed_{s}"], "champion" if s == champion["champion_seed"] else ""]
              for s in params.stage4.seeds]
     stage3_summary = stage3["summary"]
-    data_rows = [[name, s["records"], s.get("repositories"), s["files"], s["tp_share"],
+    data_rows = [[name, s["records"], s["repositories"], s["files"], s["tp_share"],
                   *[s["by_tech"].get(t, 0) for t in TECHS]] for name, s in data.items()]
     text = f"""# iacsieve report
 
