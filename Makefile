@@ -10,7 +10,7 @@ export DVC_NO_ANALYTICS := 1
 # The labelled corpus of real GLITCH output, read where it lies (never copied into the project).
 REAL_CORPUS ?= $(or $(IACSIEVE_REAL_CORPUS),../shared/real-corpus)
 
-.PHONY: install repro repro-real test clean-venv
+.PHONY: install repro repro-real pipeline test clean-venv
 
 install: $(STAMP)
 
@@ -33,8 +33,9 @@ repro-real: $(STAMP)
 	ln -sfn "$(abspath $(REAL_CORPUS))" real/corpus
 	cd real && $(abspath $(BIN))/dvc repro transfer && $(abspath $(BIN))/dvc repro
 
-real/dvc.yaml: dvc.yaml src/iacsieve/real_pipeline.py
-	$(BIN)/python -m iacsieve.real_pipeline
+# Each stage's code deps, recomputed from what its script imports, then real/dvc.yaml derived from dvc.yaml.
+pipeline: $(STAMP)
+	$(BIN)/python -m iacsieve.stage_deps
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q; rc=$$?; if [ $$rc -eq 5 ]; then echo "no tests collected"; rc=0; fi; exit $$rc

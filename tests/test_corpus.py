@@ -94,7 +94,7 @@ def test_preprocess_stage_reads_a_corpus_folder(tmp_path):
 
 def test_real_pipeline_files_are_current_and_valid():
     assert (ROOT / "real" / "dvc.yaml").read_text() == real_dvc_yaml_text(ROOT / "dvc.yaml"), (
-        "real/dvc.yaml is stale: run `make real/dvc.yaml`"
+        "real/dvc.yaml is stale: run `make pipeline`"
     )
     params = load_params(ROOT / "real" / "params.yaml")
     assert params.transfer is not None and params.data.source == "corpus"

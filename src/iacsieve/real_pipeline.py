@@ -5,7 +5,8 @@ with ``real/`` as working folder on the labelled corpus that ``real/corpus`` lin
 pipeline's lock goes stale when the other runs. The derivation drops the ``sample`` stage, points code
 dependencies one folder up, makes ``preprocess`` depend on the corpus, and adds the ``transfer`` stage
 (the root pipeline's sample champion scored on the whole corpus). Regenerate with
-``python -m iacsieve.real_pipeline`` (``make real/dvc.yaml``); a test checks the committed file.
+``python -m iacsieve.stage_deps`` (``make pipeline``), which first recomputes the root stages' code deps;
+a test checks the committed file.
 """
 
 from __future__ import annotations
@@ -23,22 +24,20 @@ HEADER = (
     "# The real-data pipeline: generated from ../dvc.yaml by `python -m iacsieve.real_pipeline`; do not edit.\n"
     "# Run: make repro-real (links real/corpus to the labelled corpus, then `dvc repro` here).\n"
 )
-TRANSFER_STAGE = {
-    "cmd": "python ../stages/transfer.py",
-    "deps": [
-        "../stages/transfer.py",
-        "../src/iacsieve/evaluation",
-        "../src/iacsieve/data",
-        "../src/iacsieve/filtering",
-        "../src/iacsieve/models",
-        "../src/iacsieve/training",
-        "../src/iacsieve/champion.py",
-        SAMPLE_CHAMPION,
-        *CORPUS_DEPS,
-    ],
-    "params": ["transfer", "evaluate"],
-    "metrics": [{"metrics/transfer.json": {"cache": False}}],
-}
+TRANSFER_CMD = "python ../stages/transfer.py"
+
+
+def transfer_stage(project: Path = Path(".")) -> dict:
+    """The ``transfer`` stage: its code deps computed from imports (``iacsieve.stage_deps``) in ``project``."""
+    from iacsieve.stage_deps import computed_code_deps
+
+    code = [f"../{dep}" for dep in computed_code_deps(TRANSFER_CMD, project)]
+    return {
+        "cmd": TRANSFER_CMD,
+        "deps": [*code, SAMPLE_CHAMPION, *CORPUS_DEPS],
+        "params": ["transfer", "evaluate"],
+        "metrics": [{"metrics/transfer.json": {"cache": False}}],
+    }
 
 
 def _up(path: str) -> str:
@@ -46,9 +45,9 @@ def _up(path: str) -> str:
     return f"../{path}" if path.split("/")[0] in ("stages", "src") else path
 
 
-def derive_real_pipeline(root: dict) -> dict:
-    """Return the real pipeline's dvc.yaml content for the root pipeline ``root`` (parsed YAML)."""
-    stages = {"transfer": TRANSFER_STAGE}
+def derive_real_pipeline(root: dict, project: Path = Path(".")) -> dict:
+    """Return the real pipeline's dvc.yaml content for the root pipeline ``root`` (parsed YAML) of ``project``."""
+    stages = {"transfer": transfer_stage(project)}
     for name, stage in root["stages"].items():
         if name == "sample":
             continue
@@ -76,7 +75,7 @@ def derive_real_pipeline(root: dict) -> dict:
 def real_dvc_yaml_text(root_dvc_yaml: Path = Path("dvc.yaml")) -> str:
     """The text of ``real/dvc.yaml`` derived from ``root_dvc_yaml``."""
     root = yaml.safe_load(root_dvc_yaml.read_text(encoding="utf-8"))
-    body = yaml.safe_dump(derive_real_pipeline(root), sort_keys=False, width=110, allow_unicode=True)
+    body = yaml.safe_dump(derive_real_pipeline(root, root_dvc_yaml.parent), sort_keys=False, width=110, allow_unicode=True)
     return HEADER + body
 
 
