@@ -10,7 +10,7 @@ export DVC_NO_ANALYTICS := 1
 # The labelled corpus of real GLITCH output, read where it lies (never copied into the project).
 REAL_CORPUS ?= $(or $(IACSIEVE_REAL_CORPUS),../shared/real-corpus)
 
-.PHONY: install repro repro-real pipeline test clean-venv
+.PHONY: install repro repro-real pipeline readme test clean-venv
 
 install: $(STAMP)
 
@@ -36,6 +36,10 @@ repro-real: $(STAMP)
 # Each stage's code deps, recomputed from what its script imports, then real/dvc.yaml derived from dvc.yaml.
 pipeline: $(STAMP)
 	$(BIN)/python -m iacsieve.stage_deps
+
+# The README's results tables, rendered from details/ and real/details/ (a test checks them).
+readme: $(STAMP)
+	$(BIN)/python -m iacsieve.readme_results
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q; rc=$$?; if [ $$rc -eq 5 ]; then echo "no tests collected"; rc=0; fi; exit $$rc

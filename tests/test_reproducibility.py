@@ -28,29 +28,30 @@ def second_clone(tmp_path_factory) -> Path:
 
 
 def metric_files(repo: Path) -> list[str]:
-    """Every file of the default pipeline that `dvc metrics show` reads (all stages' metrics, dvclive
-    summaries included); the real-data pipeline's (real/) are left out: this test runs the default one."""
+    """Every file of the default pipeline that `dvc metrics show` reads, plus the full tables behind them
+    (details/); the real-data pipeline's (real/) are left out: this test runs the default one."""
     shown = json.loads(run(["dvc", "metrics", "show", "--json"], repo).stdout)
     files = sorted(name for name in shown[""]["data"] if not name.startswith("real/"))  # "" is the workspace
     assert files, shown
-    return files
+    return files + sorted(p.relative_to(repo).as_posix() for p in (repo / "details").glob("*.json"))
 
 
 def locked_outputs(repo: Path) -> dict[str, str]:
-    """md5 of every stage output recorded in dvc.lock, by path (efficiency figures and report left out)."""
+    """md5 of every stage output recorded in dvc.lock, by path; left out: the report and each training run's
+    log folder (metrics/stage*/<run>, which holds efficiency figures; its other files are compared one by one)."""
     stages = yaml.safe_load((repo / "dvc.lock").read_text())["stages"]
     return {
         out["path"]: out["md5"]
         for stage in stages.values()
         for out in stage.get("outs", [])
-        if not out["path"].endswith("efficiency.json") and out["path"] not in VOLATILE_OUTS
+        if not out["path"].startswith("metrics/stage") and out["path"] not in VOLATILE_OUTS
     }
 
 
 def test_every_metric_file_is_identical(pipeline_repo, second_clone):
     files = metric_files(pipeline_repo)
     assert files == metric_files(second_clone)
-    assert {"metrics/test.json", "metrics/champion.json", "metrics/stage3/metrics.json"} <= set(files)
+    assert {"metrics/test.json", "metrics/champion.json", "details/test.json", "details/data.json"} <= set(files)
     for name in files:
         assert (pipeline_repo / name).read_bytes() == (second_clone / name).read_bytes(), name
 

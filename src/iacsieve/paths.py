@@ -12,7 +12,11 @@ CHAMPION = MODELS / "champion"
 #: The published champion, trained on the labelled corpus of real GLITCH output by the real/ pipeline.
 PUBLISHED_CHAMPION = Path("real") / CHAMPION
 CHECKPOINTS = Path("checkpoints")
+#: DVC metrics: the headline figures `dvc exp show` compares (val/test F1, precision, recall, threshold...).
 METRICS = Path("metrics")
+#: The full tables behind them (data statistics, per technology and smell, confusion counts), read by the
+#: report; plain JSON outputs, not DVC metrics, so that `dvc exp show` stays readable.
+DETAILS = Path("details")
 PLOTS = Path("plots")
 SELECTION = Path("selection")
 REPORTS = Path("reports")

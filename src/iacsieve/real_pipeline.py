@@ -36,6 +36,7 @@ def transfer_stage(project: Path = Path(".")) -> dict:
         "cmd": TRANSFER_CMD,
         "deps": [*code, SAMPLE_CHAMPION, *CORPUS_DEPS],
         "params": ["transfer", "evaluate"],
+        "outs": [{"details/transfer.json": {"cache": False}}],
         "metrics": [{"metrics/transfer.json": {"cache": False}}],
     }
 
@@ -58,7 +59,7 @@ def derive_real_pipeline(root: dict, project: Path = Path(".")) -> dict:
         if name == "preprocess":
             deps = [dep for dep in deps if not dep.startswith("data/raw")] + CORPUS_DEPS
         if name == "report":
-            deps.append("metrics/transfer.json")
+            deps.append("details/transfer.json")
         body["deps"] = deps
         if "do" in stage:
             stage["do"] = body

@@ -15,8 +15,8 @@ from iacsieve.params import Params
 from iacsieve.smells import TECHS
 
 DETECTIONS = paths.INTERIM / "detections.jsonl"
-PREPROCESS_SUMMARY = paths.METRICS / "preprocess.json"
-DATA_METRICS = paths.METRICS / "data.json"
+PREPROCESS_SUMMARY = paths.DETAILS / "preprocess.json"
+DATA_STATISTICS = paths.DETAILS / "data.json"
 
 
 def run_sample(params: Params) -> dict:
@@ -65,7 +65,7 @@ def read_source(params: Params) -> PreprocessResult:
 
 
 def run_preprocess(params: Params) -> dict:
-    """Write data/interim/detections.jsonl and metrics/preprocess.json; return the summary."""
+    """Write data/interim/detections.jsonl and details/preprocess.json; return the summary."""
     result = read_source(params)
     if not result.records:
         raise IacsieveError(f"{source_folder(params)}: no detections of the four trained smells")
@@ -76,7 +76,7 @@ def run_preprocess(params: Params) -> dict:
 
 
 def run_split(params: Params) -> dict:
-    """Write train/val/test JSONL (and test per technology) plus metrics/data.json."""
+    """Write train/val/test JSONL (and test per technology) plus details/data.json."""
     records = read_jsonl(DETECTIONS)
     unlabelled = next((r for r in records if r.get("label") not in (0, 1)), None)
     if unlabelled is not None:
@@ -91,5 +91,5 @@ def run_split(params: Params) -> dict:
             test_tech = [r for r in splits["test"] if r["tech"] == tech]
             write_jsonl(staging / paths.split_file(f"test_{tech}").name, test_tech)
     stats = split_statistics(splits)
-    atomic_write_json(DATA_METRICS, stats)
+    atomic_write_json(DATA_STATISTICS, stats)
     return stats

@@ -6,26 +6,20 @@ import json
 from pathlib import Path
 
 from iacsieve import paths
-from iacsieve.atomic import atomic_write_text
+from iacsieve.atomic import atomic_write_json, atomic_write_text
 from iacsieve.params import Params
-from iacsieve.smells import TECHS, TRAINED_SMELLS
+from iacsieve.evaluation.tables import BASELINE_LABELS, markdown_table, per_group_f1_table, test_results_table
+from iacsieve.smells import TECHS
 
 REPORT = paths.REPORTS / "report.md"
+#: Every training run's val F1 and training loss per epoch in one table, for the top-level comparison plots.
+TRAINING_CURVES = paths.REPORTS / "training_curves.json"
+#: dvclive histories of a run, relative to its folder under metrics/: column name -> (file, column in it).
+_HISTORIES = {"val_f1": ("plots/metrics/eval/f1.tsv", "f1"), "train_loss": ("plots/metrics/train/loss.tsv", "loss")}
 
 
 def _load(path: Path) -> dict:
     return json.loads(path.read_text(encoding="utf-8"))
-
-
-def _table(header: list[str], rows: list[list]) -> str:
-    def cell(value) -> str:
-        if isinstance(value, float):
-            return f"{value:.4f}" if abs(value) >= 1e-3 or value == 0 else f"{value:.1e}"
-        return "" if value is None else str(value)
-
-    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    lines += ["| " + " | ".join(cell(v) for v in row) + " |" for row in rows]
-    return "\n".join(lines)
 
 
 def efficiency(run: str) -> dict:
@@ -41,21 +35,7 @@ def runs_table(runs: list[dict]) -> str:
         timing = efficiency(r["run"])
         rows.append([r["run"], r["model"], r["learning_rate"], r["batch_size"], r["epochs_run"], r["val_f1"],
                      timing.get("train_seconds"), timing.get("train_samples_per_second"), r["n_parameters"]])
-    return _table(["run", "model", "lr", "batch", "epochs run", "val F1", "train s", "samples/s", "params"], rows)
-
-
-def test_table(test: dict, groups: list[str]) -> str:
-    """Test metrics per group with 95 % bootstrap CIs."""
-    rows = []
-    for group in groups:
-        if group not in test:
-            continue
-        m = test[group]
-        rows.append([group, m["n"], m["precision"], m["recall"], m["f1"],
-                     f"[{m['f1_ci95'][0]:.3f}, {m['f1_ci95'][1]:.3f}]", m["fp_reduction"],
-                     f"[{m['fp_reduction_ci95'][0]:.3f}, {m['fp_reduction_ci95'][1]:.3f}]", m["tp_retention"]])
-    return _table(["test set", "n", "precision", "recall", "F1", "F1 95% CI", "FP reduction",
-                   "FP red. 95% CI", "TP retention"], rows)
+    return markdown_table(["run", "model", "lr", "batch", "epochs run", "val F1", "train s", "samples/s", "params"], rows)
 
 
 THRESHOLD_CURVE = paths.PLOTS / "threshold" / "plots" / "custom" / "threshold.json"
@@ -65,11 +45,7 @@ def threshold_curve_table(every: int = 5) -> str:
     """Every ``every``-th point of the validation threshold sweep (precision, recall, F1)."""
     points = json.loads(THRESHOLD_CURVE.read_text(encoding="utf-8"))
     rows = [[p["threshold"], p["precision"], p["recall"], p["f1"]] for i, p in enumerate(points) if i % every == 0]
-    return _table(["threshold", "val precision", "val recall", "val F1"], rows)
-
-
-BASELINE_NAMES = {"glitch_as_is": "GLITCH as-is (keep all)", "keyword_rule": "keyword rule per smell",
-                  "tfidf_logreg": "TF-IDF + logistic regression"}
+    return markdown_table(["threshold", "val precision", "val recall", "val F1"], rows)
 
 
 def baselines_table(baselines: dict, test: dict) -> str:
@@ -77,36 +53,23 @@ def baselines_table(baselines: dict, test: dict) -> str:
     def ci(values: list[float]) -> str:
         return f"[{values[0]:.3f}, {values[1]:.3f}]"
 
-    rows = [[BASELINE_NAMES.get(name, name), b["val"]["f1"], b["test"]["all"]["f1"], ci(b["test"]["all"]["f1_ci95"]),
+    rows = [[BASELINE_LABELS.get(name, name), b["val"]["f1"], b["test"]["all"]["f1"], ci(b["test"]["all"]["f1_ci95"]),
              b["test"]["all"]["fp_reduction"], ci(b["test"]["all"]["fp_reduction_ci95"])]
             for name, b in baselines.items()]
     champion = test["all"]
     rows.append(["**champion**", None, champion["f1"], ci(champion["f1_ci95"]), champion["fp_reduction"],
                  ci(champion["fp_reduction_ci95"])])
-    return (_table(["filter", "val F1", "test F1", "F1 95% CI", "FP reduction", "FP red. 95% CI"], rows)
-            + "\n\nTest F1 (95 % CI) per technology and smell:\n\n" + per_group_table(baselines, test))
-
-
-def per_group_table(baselines: dict, test: dict) -> str:
-    """Test F1 with its 95 % CI of each filter (rows) per technology and smell (columns)."""
-    groups = [g for g in (*TECHS, *TRAINED_SMELLS) if g in test]
-
-    def cell(m: dict | None) -> str:
-        return "" if m is None else f"{m['f1']:.3f} [{m['f1_ci95'][0]:.2f}, {m['f1_ci95'][1]:.2f}]"
-
-    rows = [[BASELINE_NAMES.get(name, name), *[cell(b["test"].get(g)) for g in groups]] for name, b in baselines.items()]
-    rows.append(["**champion**", *[cell(test[g]) for g in groups]])
-    counts = ["n", *[test[g]["n"] for g in groups]]
-    return _table(["filter", *groups], [counts, *rows])
+    return (markdown_table(["filter", "val F1", "test F1", "F1 95% CI", "FP reduction", "FP red. 95% CI"], rows)
+            + "\n\nTest F1 (95 % CI) per technology and smell:\n\n" + per_group_f1_table(test, baselines))
 
 
 def errors_table(test: dict) -> str:
     """The champion's test errors per smell and shape of detection (evaluation.errors)."""
     rows = [[e["smell"], e["shape"], e["n"], e["missed_tp"], e["kept_fp"]] for e in test.get("errors", [])]
-    return _table(["smell", "shape", "test detections", "missed TP", "kept FP"], rows)
+    return markdown_table(["smell", "shape", "test detections", "missed TP", "kept FP"], rows)
 
 
-TRANSFER = paths.METRICS / "transfer.json"
+TRANSFER = paths.DETAILS / "transfer.json"
 
 
 def transfer_section() -> str:
@@ -136,20 +99,39 @@ def lead_statement(baselines: dict, test: dict) -> str:
         verdict = "The lead is outside both 95 % bootstrap intervals."
     else:
         verdict = "The lead is within the 95 % bootstrap intervals: on this test set it is not conclusive."
-    return (f"Best baseline: {BASELINE_NAMES.get(best_name, best_name)}, test F1 {best['test']['all']['f1']:.4f} "
+    return (f"Best baseline: {BASELINE_LABELS.get(best_name, best_name)}, test F1 {best['test']['all']['f1']:.4f} "
             f"(95 % CI [{low:.3f}, {high:.3f}]); champion {champion_f1:.4f}, lead {lead:+.4f}. {verdict}")
+
+
+def training_curves(runs: list[str]) -> list[dict]:
+    """One row per run and epoch (``run``, ``epoch`` from 1, ``val_f1``, ``train_loss``) from the runs' dvclive
+    histories under metrics/<run>/, in the order of ``runs``; a run without histories contributes nothing."""
+    import pandas as pd
+
+    frames = []
+    for run in runs:
+        folder = paths.METRICS / run
+        if not all((folder / file).is_file() for file, _ in _HISTORIES.values()):
+            continue
+        columns = [pd.read_csv(folder / file, sep="\t").set_index("step")[column].rename(name)
+                   for name, (file, column) in _HISTORIES.items()]
+        frame = pd.concat(columns, axis=1).reset_index()
+        frames.append(frame.assign(run=run, epoch=frame["step"] + 1)[["run", "epoch", *_HISTORIES]])
+    if not frames:
+        return []
+    return pd.concat(frames).astype(object).where(lambda f: f.notna(), None).to_dict(orient="records")
 
 
 def run_report(params: Params) -> dict:
     """Write reports/report.md from the outputs of every stage."""
-    data = _load(paths.METRICS / "data.json")
+    data = _load(paths.DETAILS / "data.json")
     stage1 = _load(paths.SELECTION / "stage1.json")
     stage2 = _load(paths.SELECTION / "stage2.json")
     stage3 = _load(paths.MODELS / "stage3" / "iacsieve_run.json")
-    threshold = _load(paths.METRICS / "threshold.json")
-    champion = _load(paths.METRICS / "champion.json")
-    test = _load(paths.METRICS / "test.json")
-    baselines = _load(paths.METRICS / "baselines.json")
+    threshold = _load(paths.DETAILS / "threshold.json")
+    champion = _load(paths.DETAILS / "champion.json")
+    test = _load(paths.DETAILS / "test.json")
+    baselines = _load(paths.DETAILS / "baselines.json")
     glitch = test["glitch_as_is"]
     seeds = [[s, champion[f"val_f1_seed_{s}"], "champion" if s == champion["champion_seed"] else ""]
              for s in params.stage4.seeds]
@@ -162,7 +144,7 @@ Generated by `dvc repro` (stage `report`) on data source `{params.data.source}`.
 was made on the validation split; only the test tables use the held-out test repositories.
 
 ## Data (split by repository: no repository, file or file content in two splits)
-{_table(["split", "detections", "repositories", "files", "TP share", *TECHS], data_rows)}
+{markdown_table(["split", "detections", "repositories", "files", "TP share", *TECHS], data_rows)}
 
 {transfer_section()}
 ## Stage 1: broad candidates (argmax val F1; top {params.stage1.top_k} passed on: {", ".join(stage1["top"])})
@@ -183,13 +165,13 @@ Frozen threshold **{threshold["threshold"]:.2f}**: val precision {threshold["val
 Interactive plots: `dvc plots show` (threshold vs precision/recall/F1, PR curve).
 
 ## Stage 4: seeds at the frozen threshold (median val F1 is frozen)
-{_table(["seed", "val F1", ""], seeds)}
+{markdown_table(["seed", "val F1", ""], seeds)}
 
 Spread of val F1 across seeds: min {champion["val_f1_min"]:.4f}, median {champion["val_f1_median"]:.4f},
 max {champion["val_f1_max"]:.4f}.
 
 ## Test (champion, threshold {test["threshold"]:.2f})
-{test_table(test, ["all", *TECHS, *TRAINED_SMELLS])}
+{test_results_table(test, baselines)}
 
 GLITCH as-is (every detection kept) on the same test set: precision {glitch["precision"]:.4f},
 F1 {glitch["f1"]:.4f}. The champion's test F1 is {test["all"]["f1"]:.4f}.
@@ -202,5 +184,8 @@ F1 {glitch["f1"]:.4f}. The champion's test F1 is {test["all"]["f1"]:.4f}.
 ## Error analysis: what the champion gets wrong on test, by shape of detection
 {errors_table(test)}
 """
+    runs = [r["run"] for r in stage1["runs"]] + [r["run"] for r in stage2["runs"]] + ["stage3"]
+    runs += [f"stage4/{seed}" for seed in params.stage4.seeds]
+    atomic_write_json(TRAINING_CURVES, training_curves(runs))
     atomic_write_text(REPORT, text)
     return {"report": str(REPORT)}

@@ -13,6 +13,9 @@ from iacsieve.params import Params
 from iacsieve.smells import TECHS, TRAINED_SMELLS
 
 TEST_METRICS = paths.METRICS / "test.json"
+TEST_DETAILS = paths.DETAILS / "test.json"
+#: Confusion-matrix classes: the GLITCH label (actual) and the champion's verdict (predicted: keep = TP).
+CLASS_NAMES = ("FP", "TP")
 TEST_PLOTS = paths.PLOTS / "test"
 
 
@@ -36,7 +39,11 @@ def scored_groups(records: list[dict], kept: list[int], evaluate: Params) -> dic
 
 
 def run_evaluate_test(params: Params) -> dict:
-    """Score the champion with its frozen threshold on the test split; write metrics/test.json."""
+    """Score the champion with its frozen threshold on the test split.
+
+    Writes details/test.json (every group with CIs, GLITCH as-is, error shapes), metrics/test.json (test F1,
+    precision, recall, FP reduction, GLITCH as-is F1) and the confusion matrix labelled FP/TP.
+    """
     from iacsieve.champion import load_champion
     from iacsieve.models.inputs import model_text
     from iacsieve.training.predict import predict_proba
@@ -53,12 +60,16 @@ def run_evaluate_test(params: Params) -> dict:
     result["glitch_as_is"] = filter_metrics(labels, [1] * len(labels))
     result["errors"] = error_shapes(records, kept)
     with plots_logger(TEST_PLOTS) as live:
-        live.log_sklearn_plot("confusion_matrix", labels, kept, name="confusion_matrix")
-    atomic_write_json(TEST_METRICS, result)
+        live.log_sklearn_plot("confusion_matrix", [CLASS_NAMES[y] for y in labels], [CLASS_NAMES[k] for k in kept],
+                              name="confusion_matrix")
+    atomic_write_json(TEST_DETAILS, result)
     overall = result["all"]
-    return {
+    metrics = {
         "test_f1": overall["f1"],
-        "glitch_as_is_f1": result["glitch_as_is"]["f1"],
-        "fp_reduction": overall["fp_reduction"],
-        "tp_retention": overall["tp_retention"],
+        "test_precision": overall["precision"],
+        "test_recall": overall["recall"],
+        "test_fp_reduction": overall["fp_reduction"],
+        "glitch_as_is_test_f1": result["glitch_as_is"]["f1"],
     }
+    atomic_write_json(TEST_METRICS, metrics)
+    return metrics

@@ -27,7 +27,7 @@ threshold **{meta['threshold']:.2f}** are kept.
   batch {config['batch_size']}, up to {config['epochs']} epochs ({config['lr_scheduler']} schedule), seed {selection['seed']}.
 - Smells: {', '.join(meta['smells'])}.
 - Technologies: {', '.join(meta['techs'])}.
-- Data: `data.source: {params.data.source}`, split by file (test files held out), see `metrics/data.json`.
+- Data: `data.source: {params.data.source}`, split by repository (test repositories held out), see `details/data.json`.
 
 ## Selection (validation split only)
 Stage 4 trained the Stage-3 configuration with {len(selection['val_f1_by_seed'])} seeds, scored each on
@@ -40,7 +40,7 @@ validation at the frozen threshold, and froze the seed with the median F1
 
 Validation metrics of this model: precision {val['precision']:.4f}, recall {val['recall']:.4f},
 F1 {val['f1']:.4f}, FP reduction {val['fp_reduction']:.4f}, TP retention {val['tp_retention']:.4f}.
-Test metrics with 95 % bootstrap confidence intervals are in `metrics/test.json` and
+Test metrics with 95 % bootstrap confidence intervals are in `details/test.json` and
 `reports/report.md` of the pipeline that produced this model.
 
 ## Intended use

@@ -25,8 +25,10 @@ from iacsieve.smells import TECHS, TRAINED_SMELLS
 STAGE1_METRICS = paths.METRICS / "stage1_select.json"
 STAGE2_METRICS = paths.METRICS / "stage2_select.json"
 THRESHOLD_METRICS = paths.METRICS / "threshold.json"
+THRESHOLD_DETAILS = paths.DETAILS / "threshold.json"
 THRESHOLD_PLOTS = paths.PLOTS / "threshold"
 CHAMPION_METRICS = paths.METRICS / "champion.json"
+CHAMPION_DETAILS = paths.DETAILS / "champion.json"
 RUN_ONLY_FILES = (paths.RUN_RECORD, paths.VAL_SCORES)
 
 
@@ -78,10 +80,9 @@ def run_stage2_select(params: Params) -> dict:
     selection = {"rule": "argmax val F1", "best": rows[0], "runs": rows}
     atomic_write_json(paths.STAGE2_SELECTION, selection)
     best = rows[0]
-    metrics = {"stage2_best_val_f1": best["val_f1"], "stage2_best_learning_rate": best["learning_rate"],
-               "stage2_best_batch_size": best["batch_size"]}
+    metrics = {"stage2_best_val_f1": best["val_f1"]}
     atomic_write_json(STAGE2_METRICS, metrics)
-    return {"best": best["run"], **metrics}
+    return {"best": best["run"], "learning_rate": best["learning_rate"], "batch_size": best["batch_size"], **metrics}
 
 
 def read_val_scores(run_folder: Path) -> tuple[list[int], list[float]]:
@@ -91,7 +92,8 @@ def read_val_scores(run_folder: Path) -> tuple[list[int], list[float]]:
 
 
 def run_threshold_sweep(params: Params) -> dict:
-    """Sweep thresholds on Stage-3 val probabilities; write metrics/threshold.json and the plots."""
+    """Sweep thresholds on Stage-3 val probabilities; write metrics/threshold.json (the threshold and its val F1),
+    details/threshold.json (val precision, recall, F1 at 0.5 too) and the plots."""
     labels, probabilities = read_val_scores(paths.MODELS / "stage3")
     grid = params.threshold
     threshold, rows = sweep_thresholds(labels, probabilities, grid.min, grid.max, grid.step)
@@ -108,7 +110,8 @@ def run_threshold_sweep(params: Params) -> dict:
         live.log_plot("threshold", rows, x="threshold", y=["precision", "recall", "f1"], template="linear",
                       title="Validation precision / recall / F1 by threshold", y_label="score")
         live.log_sklearn_plot("precision_recall", labels, probabilities, name="precision_recall")
-    atomic_write_json(THRESHOLD_METRICS, result)
+    atomic_write_json(THRESHOLD_DETAILS, result)
+    atomic_write_json(THRESHOLD_METRICS, {"threshold": threshold, "threshold_val_f1": best["f1"]})
     return result
 
 
@@ -176,7 +179,7 @@ def run_champion_freeze(params: Params) -> dict:
         (staging / CHAMPION_META).write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
         (staging / "README.md").write_text(model_card(meta, params), encoding="utf-8")
         write_checksums(staging)
-    metrics = {
+    details = {
         "champion_seed": chosen,
         "threshold": threshold,
         "val_f1": f1_by_seed[chosen],
@@ -185,5 +188,7 @@ def run_champion_freeze(params: Params) -> dict:
         "val_f1_max": f1_values[-1],
         **{f"val_f1_seed_{s}": f for s, f in f1_by_seed.items()},
     }
+    atomic_write_json(CHAMPION_DETAILS, details)
+    metrics = {"champion_seed": chosen, "champion_val_f1": f1_by_seed[chosen]}
     atomic_write_json(CHAMPION_METRICS, metrics)
     return metrics
