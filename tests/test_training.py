@@ -118,7 +118,11 @@ def config(tokenizer_dir: str | None, **changes) -> TrainConfig:
         warmup_ratio=0.0,
         lr_scheduler="linear",
         patience=2,
+        min_delta=0.001,
+        gradient_checkpointing=False,
+        seed=42,
         threads=1,
+        trust_remote_code=False,
     )
     return dataclasses.replace(base, **changes)
 

@@ -21,9 +21,10 @@ DATA_METRICS = paths.METRICS / "data.json"
 
 def run_sample(params: Params) -> dict:
     """Generate the embedded sample corpus into data/raw/sample/ and return its statistics."""
-    from iacsieve.data.sample import SampleParams, generate_sample
+    from iacsieve.data.sample import generate_sample
 
-    return generate_sample(paths.SAMPLE, SampleParams(**params.sample.model_dump()))
+    assert params.sample is not None  # validated: data.source "sample" needs the section
+    return generate_sample(paths.SAMPLE, params.sample)
 
 
 def source_folder(params: Params) -> Path:

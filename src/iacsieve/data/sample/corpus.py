@@ -18,9 +18,9 @@ from dataclasses import dataclass, field
 from random import Random
 
 from iacsieve.data.sample import rules, shapes_ansible, shapes_chef, shapes_puppet
-from iacsieve.data.sample.params import SampleParams
 from iacsieve.data.sample.tables import APPS, CODE_OF, MIX, VOCAB
 from iacsieve.errors import IacsieveError
+from iacsieve.params import SampleParams
 from iacsieve.smells import TECHS, TRAINED_SMELLS, glitch_description, trained_smell
 
 GLITCH_HEADER = "PATH,LINE,ERROR,DESCRIPTION,CODE"
