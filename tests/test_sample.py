@@ -16,7 +16,8 @@ import pytest
 import yaml
 
 from iacsieve.data.sample import build_corpus, generate_sample, rules
-from iacsieve.data.sample.corpus import GLITCH_HEADER, NONSENSE_LINES, Corpus, snippet
+from iacsieve.data.glitch import GLITCH_HEADER
+from iacsieve.data.sample.corpus import NONSENSE_LINES, Corpus, snippet
 from iacsieve.data.sample.tables import VOCAB
 from iacsieve.errors import IacsieveError
 from iacsieve.params import load_params

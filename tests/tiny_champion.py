@@ -8,7 +8,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-HEADER = "PATH,LINE,ERROR,DESCRIPTION,CODE\n"
+from iacsieve.data.glitch import GLITCH_HEADER
+
+HEADER = GLITCH_HEADER + "\n"
 #: (GLITCH code, flagged line template) per trained smell, and one code GLITCH reports that is not trained on.
 TRAINED_ROWS = [
     ("sec_hard_pass", '    db_password: "s3cret{i}"'),

@@ -17,13 +17,13 @@ import re
 from dataclasses import dataclass, field
 from random import Random
 
+from iacsieve.data.glitch import GLITCH_HEADER
 from iacsieve.data.sample import rules, shapes_ansible, shapes_chef, shapes_puppet
 from iacsieve.data.sample.tables import APPS, CODE_OF, MIX, VOCAB
 from iacsieve.errors import IacsieveError
 from iacsieve.params import SampleParams
 from iacsieve.smells import TECHS, TRAINED_SMELLS, glitch_description, trained_smell
 
-GLITCH_HEADER = "PATH,LINE,ERROR,DESCRIPTION,CODE"
 NONSENSE_LINES: tuple[str, ...] = ("9223372036854775999", "-33550336", "-1")
 TRAINED_CODES: tuple[str, ...] = tuple(CODE_OF.values())
 SHAPE_TABLES = {"ansible": shapes_ansible, "chef": shapes_chef, "puppet": shapes_puppet}
