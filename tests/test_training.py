@@ -30,7 +30,7 @@ from iacsieve.errors import IacsieveError
 from iacsieve.models.inputs import model_text
 from iacsieve.models.loading import load_candidate
 from iacsieve.models.tokenizer import train_bpe_tokenizer
-from iacsieve.training.predict import load_classifier, predict_proba
+from iacsieve.models.predict import load_classifier, predict_proba
 from iacsieve.training.run import (
     EFFICIENCY_KEYS,
     SUMMARY_KEYS,

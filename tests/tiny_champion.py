@@ -57,7 +57,7 @@ def build_champion(folder: Path, project: Path, csv: Path, onnx: bool = True) ->
     from iacsieve.models.loading import load_candidate
     from iacsieve.models.tokenizer import train_bpe_tokenizer
     from iacsieve.smells import trained_smell
-    from iacsieve.training.predict import predict_proba
+    from iacsieve.models.predict import predict_proba
 
     scripts = ScriptFolder(project)
     records = [detection_record(d, scripts, 5, 400) for d in read_glitch_csvs([csv]).detections

@@ -144,15 +144,6 @@ class Stage2Params(_Section):
                 raise ValueError(f"{name} must list at least one value")
         return self
 
-    def run_names(self) -> list[str]:
-        """The grid's run names, as dvc.yaml's ``stage2_train`` matrix spells them (``r1-lr0.0003-bs32``)."""
-        return [
-            f"r{rank}-lr{learning_rate}-bs{batch_size}"
-            for rank in self.ranks
-            for learning_rate in self.learning_rates
-            for batch_size in self.batch_sizes
-        ]
-
 
 class Stage3Params(_Section):
     epochs: PositiveInt

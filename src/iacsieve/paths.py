@@ -14,7 +14,8 @@ PUBLISHED_CHAMPION = Path("real") / CHAMPION
 CHECKPOINTS = Path("checkpoints")
 METRICS = Path("metrics")
 PLOTS = Path("plots")
-SELECTION = Path("selection")
+#: What the selection stages chose (stage1.json, stage2.json).
+SELECTED = Path("selected")
 REPORTS = Path("reports")
 
 
@@ -23,8 +24,24 @@ def split_file(split: str) -> Path:
     return PROCESSED / f"{split}.jsonl"
 
 
-STAGE1_SELECTION = SELECTION / "stage1.json"
-STAGE2_SELECTION = SELECTION / "stage2.json"
+STAGE1_SELECTION = SELECTED / "stage1.json"
+STAGE2_SELECTION = SELECTED / "stage2.json"
+
+DETECTIONS = INTERIM / "detections.jsonl"
+PREPROCESS_METRICS = METRICS / "preprocess.json"
+DATA_METRICS = METRICS / "data.json"
+STAGE1_SELECT_METRICS = METRICS / "stage1_select.json"
+STAGE2_SELECT_METRICS = METRICS / "stage2_select.json"
+THRESHOLD_METRICS = METRICS / "threshold.json"
+THRESHOLD_PLOTS = PLOTS / "threshold"
+#: The threshold sweep's curve, as dvclive writes it under THRESHOLD_PLOTS.
+THRESHOLD_CURVE = THRESHOLD_PLOTS / "plots" / "custom" / "threshold.json"
+CHAMPION_METRICS = METRICS / "champion.json"
+TEST_METRICS = METRICS / "test.json"
+TEST_PLOTS = PLOTS / "test"
+BASELINE_METRICS = METRICS / "baselines.json"
+TRANSFER_METRICS = METRICS / "transfer.json"
+REPORT = REPORTS / "report.md"
 #: Written beside each run's model: candidate, config and summary, read by the selection stages.
 RUN_RECORD = "iacsieve_run.json"
 #: Written beside each run's model: one line per val record with its positive-class probability.

@@ -10,7 +10,6 @@ from iacsieve.atomic import atomic_write_text
 from iacsieve.params import Params
 from iacsieve.smells import TECHS, TRAINED_SMELLS
 
-REPORT = paths.REPORTS / "report.md"
 
 
 def _load(path: Path) -> dict:
@@ -58,12 +57,11 @@ def test_table(test: dict, groups: list[str]) -> str:
                    "FP red. 95% CI", "TP retention"], rows)
 
 
-THRESHOLD_CURVE = paths.PLOTS / "threshold" / "plots" / "custom" / "threshold.json"
 
 
 def threshold_curve_table(every: int = 5) -> str:
     """Every ``every``-th point of the validation threshold sweep (precision, recall, F1)."""
-    points = json.loads(THRESHOLD_CURVE.read_text(encoding="utf-8"))
+    points = json.loads(paths.THRESHOLD_CURVE.read_text(encoding="utf-8"))
     rows = [[p["threshold"], p["precision"], p["recall"], p["f1"]] for i, p in enumerate(points) if i % every == 0]
     return _table(["threshold", "val precision", "val recall", "val F1"], rows)
 
@@ -106,14 +104,13 @@ def errors_table(test: dict) -> str:
     return _table(["smell", "shape", "test detections", "missed TP", "kept FP"], rows)
 
 
-TRANSFER = paths.METRICS / "transfer.json"
 
 
 def transfer_section() -> str:
     """The sample champion scored on the whole labelled corpus (stage `transfer`), when that stage ran."""
-    if not TRANSFER.is_file():
+    if not paths.TRANSFER_METRICS.is_file():
         return ""
-    t = _load(TRANSFER)
+    t = _load(paths.TRANSFER_METRICS)
     return f"""## Transfer: the sample-trained champion on the whole corpus (stage `transfer`)
 `{t["champion"]}` (trained only on the generated sample), threshold {t["threshold"]:.2f}, scored on all
 {t["detail"]["all"]["n"]} corpus detections: F1 **{t["f1"]:.4f}** (95 % CI [{t["detail"]["all"]["f1_ci95"][0]:.3f},
@@ -142,14 +139,14 @@ def lead_statement(baselines: dict, test: dict) -> str:
 
 def run_report(params: Params) -> dict:
     """Write reports/report.md from the outputs of every stage."""
-    data = _load(paths.METRICS / "data.json")
-    stage1 = _load(paths.SELECTION / "stage1.json")
-    stage2 = _load(paths.SELECTION / "stage2.json")
-    stage3 = _load(paths.MODELS / "stage3" / "iacsieve_run.json")
-    threshold = _load(paths.METRICS / "threshold.json")
-    champion = _load(paths.METRICS / "champion.json")
-    test = _load(paths.METRICS / "test.json")
-    baselines = _load(paths.METRICS / "baselines.json")
+    data = _load(paths.DATA_METRICS)
+    stage1 = _load(paths.STAGE1_SELECTION)
+    stage2 = _load(paths.STAGE2_SELECTION)
+    stage3 = _load(paths.MODELS / "stage3" / paths.RUN_RECORD)
+    threshold = _load(paths.THRESHOLD_METRICS)
+    champion = _load(paths.CHAMPION_METRICS)
+    test = _load(paths.TEST_METRICS)
+    baselines = _load(paths.BASELINE_METRICS)
     glitch = test["glitch_as_is"]
     seeds = [[s, champion[f"val_f1_seed_{s}"], "champion" if s == champion["champion_seed"] else ""]
              for s in params.stage4.seeds]
@@ -202,5 +199,5 @@ F1 {glitch["f1"]:.4f}. The champion's test F1 is {test["all"]["f1"]:.4f}.
 ## Error analysis: what the champion gets wrong on test, by shape of detection
 {errors_table(test)}
 """
-    atomic_write_text(REPORT, text)
-    return {"report": str(REPORT)}
+    atomic_write_text(paths.REPORT, text)
+    return {"report": str(paths.REPORT)}

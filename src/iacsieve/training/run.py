@@ -44,7 +44,7 @@ from iacsieve.atomic import atomic_dir, atomic_write_text
 from iacsieve.errors import IacsieveError
 from iacsieve.models.inputs import model_text
 from iacsieve.models.loading import load_candidate
-from iacsieve.training.predict import POSITIVE_LABEL, predict_proba, tokenize_texts
+from iacsieve.models.predict import POSITIVE_LABEL, predict_proba, tokenize_texts
 
 Record = Mapping[str, Any]
 

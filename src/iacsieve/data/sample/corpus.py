@@ -61,8 +61,8 @@ class SourceFile:
 
 
 @dataclass(frozen=True)
-class Detection:
-    """A trained-smell detection: GLITCH's row and the oracle's label, before and after noise."""
+class PlantedDetection:
+    """A trained-smell detection the generator planted: GLITCH's row and the oracle's label, before and after noise."""
 
     path: str
     line: int
@@ -80,7 +80,7 @@ class Corpus:
     """Everything ``generate_sample`` writes, and the stats."""
 
     files: dict[str, SourceFile]
-    detections: list[Detection]
+    detections: list[PlantedDetection]
     glitch_rows: dict[str, list[str]]
     stats: dict = field(default_factory=dict)
 
@@ -305,7 +305,7 @@ def build_corpus(params: SampleParams) -> Corpus:
     noise = Random(f"{params.seed}:noise")
     flips = set(noise.sample(range(len(found)), round(params.label_noise * len(found))))
     detections = [
-        Detection(path, line, code, label, ("FP" if label == "TP" else "TP") if i in flips else label)
+        PlantedDetection(path, line, code, label, ("FP" if label == "TP" else "TP") if i in flips else label)
         for i, (path, line, code, label) in enumerate(found)
     ]
     glitch_rows: dict[str, list[str]] = {}

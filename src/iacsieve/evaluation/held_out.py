@@ -12,8 +12,6 @@ from iacsieve.live import plots_logger
 from iacsieve.params import Params
 from iacsieve.smells import TECHS, TRAINED_SMELLS
 
-TEST_METRICS = paths.METRICS / "test.json"
-TEST_PLOTS = paths.PLOTS / "test"
 
 
 def scored_groups(records: list[dict], kept: list[int], evaluate: Params) -> dict:
@@ -39,7 +37,7 @@ def run_evaluate_test(params: Params) -> dict:
     """Score the champion with its frozen threshold on the test split; write metrics/test.json."""
     from iacsieve.champion import load_champion
     from iacsieve.models.inputs import model_text
-    from iacsieve.training.predict import predict_proba
+    from iacsieve.models.predict import predict_proba
 
     model, tokenizer, meta = load_champion(paths.CHAMPION)
     records = read_jsonl(paths.split_file("test"))
@@ -52,9 +50,9 @@ def run_evaluate_test(params: Params) -> dict:
     labels = [r["label"] for r in records]
     result["glitch_as_is"] = filter_metrics(labels, [1] * len(labels))
     result["errors"] = error_shapes(records, kept)
-    with plots_logger(TEST_PLOTS) as live:
+    with plots_logger(paths.TEST_PLOTS) as live:
         live.log_sklearn_plot("confusion_matrix", labels, kept, name="confusion_matrix")
-    atomic_write_json(TEST_METRICS, result)
+    atomic_write_json(paths.TEST_METRICS, result)
     overall = result["all"]
     return {
         "test_f1": overall["f1"],
