@@ -42,6 +42,7 @@ TEST_PLOTS = PLOTS / "test"
 BASELINE_METRICS = METRICS / "baselines.json"
 TRANSFER_METRICS = METRICS / "transfer.json"
 REPORT = REPORTS / "report.md"
+
 #: Written beside each run's model: candidate, config and summary, read by the selection stages.
 RUN_RECORD = "iacsieve_run.json"
 #: Written beside each run's model: one line per val record with its positive-class probability.
