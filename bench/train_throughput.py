@@ -31,7 +31,7 @@ def run_recipe(recipe: str, model_name: str, epochs: int) -> dict:
     from iacsieve.models.inputs import model_text
     from iacsieve.models.loading import load_candidate
     from iacsieve.params import load_params
-    from iacsieve.training.predict import predict_proba
+    from iacsieve.models.predict import predict_proba
     from iacsieve.training.stages import base_config
 
     params = load_params()

@@ -44,6 +44,8 @@ def edited(tmp_path, edit):
         (lambda d: d["stage2"].update(ranks=[3]), r"stage2.ranks \[3\] exceed stage1.top_k=2"),
         (lambda d: d["stage4"].update(seeds=[1, 1]), r"seeds must be a non-empty list of distinct"),
         (lambda d: d.pop("stage4"), r"missing key 'stage4'"),
+        (lambda d: d["train"].pop("epochs"), r"missing key 'train.epochs'"),
+        (lambda d: d.pop("sample"), r"data.source is 'sample' but there is no sample section"),
         (lambda d: d.update(extra_section={}), r"unknown key 'extra_section'"),
     ],
 )

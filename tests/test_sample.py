@@ -9,19 +9,22 @@ import re
 import shutil
 import subprocess
 from collections import Counter
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 import yaml
 
-from iacsieve.data.sample import SampleParams, build_corpus, generate_sample, rules
-from iacsieve.data.sample.corpus import GLITCH_HEADER, NONSENSE_LINES, Corpus, snippet
+from iacsieve.data.sample import build_corpus, generate_sample, rules
+from iacsieve.data.glitch import GLITCH_HEADER
+from iacsieve.data.sample.corpus import NONSENSE_LINES, Corpus, snippet
 from iacsieve.data.sample.tables import VOCAB
 from iacsieve.errors import IacsieveError
+from iacsieve.params import load_params
 from iacsieve.smells import GLITCH_CODES, TECHS, TRAINED_SMELLS, glitch_description, tech_from_path, trained_smell
 
-PARAMS = SampleParams()
+ROOT = Path(__file__).resolve().parents[1]
+PARAMS = load_params(ROOT / "params.yaml").sample
 
 
 @dataclass(frozen=True)
@@ -97,7 +100,7 @@ def test_same_params_give_identical_bytes_and_another_seed_differs(sample: Sampl
     assert generate_sample(again, PARAMS) == sample.stats
     assert tree_digest(again) == tree_digest(sample.root)
     other = tmp_path / "other"
-    generate_sample(other, replace(PARAMS, seed=PARAMS.seed + 1, detections_per_tech=100))
+    generate_sample(other, PARAMS.model_copy(update={"seed": PARAMS.seed + 1, "detections_per_tech": 100}))
     assert tree_digest(other) != tree_digest(sample.root)
 
 
@@ -105,7 +108,7 @@ def test_output_replaces_an_existing_tree_whole(tmp_path: Path) -> None:
     out = tmp_path / "sample"
     (out / "stale").mkdir(parents=True)
     (out / "stale" / "old.yml").write_text("---\n")
-    generate_sample(out, replace(PARAMS, detections_per_tech=40))
+    generate_sample(out, PARAMS.model_copy(update={"detections_per_tech": 40}))
     assert not (out / "stale").exists()
     assert (out / "labels.csv").is_file()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["sample"]
@@ -351,8 +354,15 @@ def test_glitch_rules_on_single_lines(tech: str, text: str, codes: set[str]) -> 
     assert rules.flags(tech, [text], 0) == codes
 
 
-def test_invalid_params_are_refused() -> None:
-    with pytest.raises(IacsieveError, match="label_noise"):
-        SampleParams(label_noise=0.6)
-    with pytest.raises(IacsieveError, match="max_lines"):
-        SampleParams(min_lines=30, max_lines=50)
+def test_invalid_params_are_refused(tmp_path: Path) -> None:
+    for changes, message in [
+        ({"label_noise": 0.6}, r"sample.label_noise: Input should be less than 0.5"),
+        ({"min_lines": 5}, r"sample.min_lines: must be in \[10, 40\]"),
+        ({"min_lines": 30, "max_lines": 50}, r"sample.max_lines: must be at least 60 and twice min_lines \(30\)"),
+    ]:
+        data = yaml.safe_load((ROOT / "params.yaml").read_text())
+        data["sample"].update(changes)
+        path = tmp_path / "params.yaml"
+        path.write_text(yaml.safe_dump(data))
+        with pytest.raises(IacsieveError, match=message):
+            load_params(path)

@@ -84,12 +84,14 @@ def test_bootstrap_interval_contains_point_estimate_and_is_seeded():
     assert 0.03 < a["f1"][1] - a["f1"][0] < 0.2
 
 
-def write_run(folder, name: str, val_f1: float, learning_rate: float) -> None:
+def write_run(
+    folder, name: str, val_f1: float, learning_rate: float, batch_size: int = 32, candidate: str = "roberta"
+) -> None:
     run_folder = folder / name
     run_folder.mkdir(parents=True)
     record = {
-        "run": f"stage2/{name}", "candidate": "roberta", "summary": {"val_f1": val_f1, "epochs_run": 3},
-        "config": {"model": "tiny-roberta", "learning_rate": learning_rate, "batch_size": 32},
+        "run": f"stage2/{name}", "candidate": candidate, "summary": {"val_f1": val_f1, "epochs_run": 3},
+        "config": {"model": f"tiny-{candidate}", "learning_rate": learning_rate, "batch_size": batch_size},
     }
     (run_folder / "iacsieve_run.json").write_text(json.dumps(record))
 
@@ -97,20 +99,29 @@ def write_run(folder, name: str, val_f1: float, learning_rate: float) -> None:
 def test_stage2_select_reads_only_the_current_grid(tmp_path, monkeypatch):
     """Runs of an earlier grid (and a killed writer's staging folder) left in models/stage2 never win."""
     params = load_params(ROOT / "params.yaml")
-    names = params.stage2.run_names()
-    assert names == [f"r1-lr{lr}-bs32" for lr in params.stage2.learning_rates]
+    rates = params.stage2.learning_rates
+    assert params.stage2.ranks == [1] and params.stage2.batch_sizes == [32] and len(rates) == 2
+    names = [f"r1-lr{lr}-bs32" for lr in rates]  # as dvc.yaml's stage2_train names its outputs
     monkeypatch.chdir(tmp_path)
+    (tmp_path / "selected").mkdir()
+    (tmp_path / "selected" / "stage1.json").write_text(json.dumps({"top": ["roberta"]}))
     stage2 = tmp_path / "models" / "stage2"
-    write_run(stage2, names[0], 0.70, params.stage2.learning_rates[0])
-    write_run(stage2, names[1], 0.75, params.stage2.learning_rates[1])
+    write_run(stage2, names[0], 0.70, rates[0])
+    write_run(stage2, names[1], 0.75, rates[1])
     write_run(stage2, "r2-lr0.002-bs32", 0.99, 0.002)
+    write_run(stage2, f"r1-lr{rates[0]}-bs16", 0.97, rates[0], batch_size=16)
+    write_run(stage2, f"r2-lr{rates[0]}-bs32", 0.96, rates[0], candidate="t5-small")
     write_run(stage2, f".{names[0]}.x1y2.tmp", 0.98, 0.1)
 
     result = run_stage2_select(params)
 
-    selection = json.loads((tmp_path / "selection" / "stage2.json").read_text())
+    selection = json.loads((tmp_path / "selected" / "stage2.json").read_text())
     assert [row["run"] for row in selection["runs"]] == [f"stage2/{names[1]}", f"stage2/{names[0]}"]
     assert result["stage2_best_val_f1"] == 0.75
     shutil.rmtree(stage2 / names[0])
-    with pytest.raises(IacsieveError, match=f"no finished run for {names[0]}"):
+    with pytest.raises(IacsieveError, match=f"no finished run for rank 1 \\(roberta\\), learning rate {rates[0]}, "):
+        run_stage2_select(params)
+    write_run(stage2, names[0], 0.70, rates[0])
+    write_run(stage2, "stale", 0.70, rates[0])
+    with pytest.raises(IacsieveError, match=f"runs {names[0]}, stale all match rank 1"):
         run_stage2_select(params)

@@ -30,7 +30,7 @@ from iacsieve.errors import IacsieveError
 from iacsieve.models.inputs import model_text
 from iacsieve.models.loading import load_candidate
 from iacsieve.models.tokenizer import train_bpe_tokenizer
-from iacsieve.training.predict import load_classifier, predict_proba
+from iacsieve.models.predict import load_classifier, predict_proba
 from iacsieve.training.run import (
     EFFICIENCY_KEYS,
     SUMMARY_KEYS,
@@ -118,7 +118,11 @@ def config(tokenizer_dir: str | None, **changes) -> TrainConfig:
         warmup_ratio=0.0,
         lr_scheduler="linear",
         patience=2,
+        min_delta=0.001,
+        gradient_checkpointing=False,
+        seed=42,
         threads=1,
+        trust_remote_code=False,
     )
     return dataclasses.replace(base, **changes)
 

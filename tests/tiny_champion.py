@@ -8,7 +8,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-HEADER = "PATH,LINE,ERROR,DESCRIPTION,CODE\n"
+from iacsieve.data.glitch import GLITCH_HEADER
+
+HEADER = GLITCH_HEADER + "\n"
 #: (GLITCH code, flagged line template) per trained smell, and one code GLITCH reports that is not trained on.
 TRAINED_ROWS = [
     ("sec_hard_pass", '    db_password: "s3cret{i}"'),
@@ -55,7 +57,7 @@ def build_champion(folder: Path, project: Path, csv: Path, onnx: bool = True) ->
     from iacsieve.models.loading import load_candidate
     from iacsieve.models.tokenizer import train_bpe_tokenizer
     from iacsieve.smells import trained_smell
-    from iacsieve.training.predict import predict_proba
+    from iacsieve.models.predict import predict_proba
 
     scripts = ScriptFolder(project)
     records = [detection_record(d, scripts, 5, 400) for d in read_glitch_csvs([csv]).detections

@@ -115,7 +115,7 @@ def read_champion_meta(folder: Path) -> dict:
 
 def load_champion(folder: str | Path):
     """Return (model, tokenizer, meta) of a verified champion; weights load from safetensors only."""
-    from iacsieve.training.predict import load_classifier
+    from iacsieve.models.predict import load_classifier
 
     meta = read_champion_meta(Path(folder))
     model, tokenizer = load_classifier(Path(folder))

@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_validator
 from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 
@@ -24,60 +24,73 @@ class _Section(BaseModel):
 
 
 class DataParams(_Section):
-    source: str = "sample"
+    source: str
     tech: Literal["ansible", "chef", "puppet"] | None = None
-    repo_depth: PositiveInt = 2
+    repo_depth: PositiveInt
 
 
 class SampleParams(_Section):
-    seed: int = 2026
-    detections_per_tech: PositiveInt = 770
-    label_noise: Annotated[float, Field(ge=0, le=0.5)] = 0.03
-    min_lines: PositiveInt = 10
-    max_lines: PositiveInt = 400
-    other_smell_rows: Annotated[int, Field(ge=0)] = 30
-    nonsense_line_rows: Annotated[int, Field(ge=0)] = 2
+    """The generated sample corpus: everything it depends on; the same params always give the same bytes."""
 
-    @model_validator(mode="after")
-    def _lines_ordered(self):
-        if self.min_lines > self.max_lines:
-            raise ValueError("min_lines must not exceed max_lines")
-        return self
+    seed: int
+    detections_per_tech: PositiveInt
+    label_noise: Annotated[float, Field(ge=0, lt=0.5)]
+    min_lines: PositiveInt
+    max_lines: PositiveInt  # file lengths are log-uniform in [min_lines, max_lines]
+    other_smell_rows: Annotated[int, Field(ge=0)]
+    nonsense_line_rows: Annotated[int, Field(ge=0)]
+
+    @field_validator("min_lines")
+    @classmethod
+    def _room_for_shapes(cls, min_lines: int) -> int:
+        """The generator's file layouts need 10 to 40 lines at the least."""
+        if not 10 <= min_lines <= 40:
+            raise ValueError("must be in [10, 40]")
+        return min_lines
+
+    @field_validator("max_lines")
+    @classmethod
+    def _room_above_min(cls, max_lines: int, info: ValidationInfo) -> int:
+        """Long files must be possible: at least 60 lines and twice ``min_lines``."""
+        min_lines = info.data.get("min_lines", 10)
+        if max_lines < max(60, 2 * min_lines):
+            raise ValueError(f"must be at least 60 and twice min_lines ({min_lines})")
+        return max_lines
 
 
 class PreprocessParams(_Section):
-    context_lines: Annotated[int, Field(ge=0, le=100)] = 5
-    max_line_chars: Annotated[int, Field(ge=20, le=10_000)] = 400
+    context_lines: Annotated[int, Field(ge=0, le=100)]
+    max_line_chars: Annotated[int, Field(ge=20, le=10_000)]
     neighbour_chars: Annotated[int, Field(ge=0, le=10_000)] | None = None
 
 
 class SplitParams(_Section):
-    seed: int = 13
-    test_fraction: Annotated[float, Field(ge=0.02, le=0.5)] = 0.1
-    val_fraction: Annotated[float, Field(ge=0.02, le=0.5)] = 0.1
-    same_split: list[list[str]] = []  # repositories kept together (forks of one another)
+    seed: int
+    test_fraction: Annotated[float, Field(ge=0.02, le=0.5)]
+    val_fraction: Annotated[float, Field(ge=0.02, le=0.5)]
+    same_split: list[list[str]]  # repositories kept together (forks of one another)
 
 
 class TokenizerParams(_Section):
-    vocab_size: Annotated[int, Field(ge=300, le=200_000)] = 4000
-    min_frequency: PositiveInt = 2
+    vocab_size: Annotated[int, Field(ge=300, le=200_000)]
+    min_frequency: PositiveInt
 
 
 class TrainParams(_Section):
-    epochs: PositiveInt = 6
-    learning_rate: Annotated[float, Field(gt=0, le=1)] = 5e-4
-    batch_size: PositiveInt = 32
-    eval_batch_size: PositiveInt = 64
-    max_length: Annotated[int, Field(ge=16, le=4096)] = 256
-    weight_decay: Annotated[float, Field(ge=0)] = 0.01
-    warmup_ratio: Annotated[float, Field(ge=0, lt=1)] = 0.1
-    lr_scheduler: Literal["linear", "cosine", "constant", "constant_with_warmup"] = "linear"
-    patience: PositiveInt = 2
-    min_delta: Annotated[float, Field(ge=0)] = 0.001
-    gradient_checkpointing: bool = False
-    seed: int = 42
-    threads: PositiveInt = 2
-    trust_remote_code: bool = False
+    epochs: PositiveInt
+    learning_rate: Annotated[float, Field(gt=0, le=1)]
+    batch_size: PositiveInt
+    eval_batch_size: PositiveInt
+    max_length: Annotated[int, Field(ge=16, le=4096)]
+    weight_decay: Annotated[float, Field(ge=0)]
+    warmup_ratio: Annotated[float, Field(ge=0, lt=1)]
+    lr_scheduler: Literal["linear", "cosine", "constant", "constant_with_warmup"]
+    patience: PositiveInt
+    min_delta: Annotated[float, Field(ge=0)]
+    gradient_checkpointing: bool
+    seed: int
+    threads: PositiveInt
+    trust_remote_code: bool
 
 
 class CandidateParams(_Section):
@@ -101,7 +114,7 @@ class CandidateParams(_Section):
 
 class Stage1Params(_Section):
     candidates: dict[str, CandidateParams]
-    top_k: PositiveInt = 2
+    top_k: PositiveInt
 
     @field_validator("candidates", mode="before")
     @classmethod
@@ -131,26 +144,17 @@ class Stage2Params(_Section):
                 raise ValueError(f"{name} must list at least one value")
         return self
 
-    def run_names(self) -> list[str]:
-        """The grid's run names, as dvc.yaml's ``stage2_train`` matrix spells them (``r1-lr0.0003-bs32``)."""
-        return [
-            f"r{rank}-lr{learning_rate}-bs{batch_size}"
-            for rank in self.ranks
-            for learning_rate in self.learning_rates
-            for batch_size in self.batch_sizes
-        ]
-
 
 class Stage3Params(_Section):
-    epochs: PositiveInt = 8
-    lr_scheduler: Literal["linear", "cosine", "constant", "constant_with_warmup"] = "cosine"
-    warmup_ratio: Annotated[float, Field(ge=0, lt=1)] = 0.1
+    epochs: PositiveInt
+    lr_scheduler: Literal["linear", "cosine", "constant", "constant_with_warmup"]
+    warmup_ratio: Annotated[float, Field(ge=0, lt=1)]
 
 
 class ThresholdParams(_Section):
-    min: Annotated[float, Field(ge=0, le=1)] = 0.30
-    max: Annotated[float, Field(ge=0, le=1)] = 0.70
-    step: Annotated[float, Field(gt=0, le=1)] = 0.01
+    min: Annotated[float, Field(ge=0, le=1)]
+    max: Annotated[float, Field(ge=0, le=1)]
+    step: Annotated[float, Field(gt=0, le=1)]
 
     @model_validator(mode="after")
     def _ordered(self):
@@ -171,8 +175,8 @@ class Stage4Params(_Section):
 
 
 class BaselineParams(_Section):
-    tfidf_c: Annotated[float, Field(gt=0)] = 4.0  # inverse regularisation of the logistic regression
-    seed: int = 0
+    tfidf_c: Annotated[float, Field(gt=0)]  # inverse regularisation of the logistic regression
+    seed: int
 
 
 class TransferParams(_Section):
@@ -180,17 +184,17 @@ class TransferParams(_Section):
 
 
 class EvaluateParams(_Section):
-    bootstrap_resamples: Annotated[int, Field(ge=100)] = 1000
-    bootstrap_seed: int = 0
+    bootstrap_resamples: Annotated[int, Field(ge=100)]
+    bootstrap_seed: int
 
 
 class FilterParams(_Section):
     """How the champion scores new detections: frozen into its iacsieve.json by champion_freeze."""
 
-    threads: PositiveInt = 2  # CPU threads of `iacsieve filter` ($IACSIEVE_THREADS or --threads override)
-    onnx: bool = True  # export model.onnx at freeze (torch-free scoring); false = PyTorch only
-    onnx_opset: Annotated[int, Field(ge=14, le=21)] = 17
-    onnx_tolerance: Annotated[float, Field(gt=0, le=0.01)] = 0.0001  # max |ONNX - PyTorch| probability on val
+    threads: PositiveInt  # CPU threads of `iacsieve filter` ($IACSIEVE_THREADS or --threads override)
+    onnx: bool  # export model.onnx at freeze (torch-free scoring); false = PyTorch only
+    onnx_opset: Annotated[int, Field(ge=14, le=21)]
+    onnx_tolerance: Annotated[float, Field(gt=0, le=0.01)]  # max |ONNX - PyTorch| probability on val
 
 
 Scalar = int | float | str | bool
@@ -214,40 +218,46 @@ class SweepParams(_Section):
 class JobResources(_Section):
     """Resources of one SLURM array task."""
 
-    cpus_per_task: PositiveInt = 1
-    mem: str = "4G"
-    time: str = "01:00:00"
+    cpus_per_task: PositiveInt
+    mem: str
+    time: str
     gres: str | None = None
-    threads: PositiveInt = 1  # torch threads per task (train.threads is overridden with it)
+    threads: PositiveInt  # torch threads per task (train.threads is overridden with it)
 
 
 class SlurmParams(_Section):
     partition: str | None = None
-    concurrency: PositiveInt = 2  # most array tasks running at once (the %N of --array)
-    setup: str = "slurm/setup-env.sh"  # sourced by every task: the one place for site set-up
-    log_dir: str = "slurm/logs"
-    cpu: JobResources = JobResources()
-    gpu: JobResources = JobResources(cpus_per_task=8, mem="32G", time="12:00:00", gres="gpu:1", threads=8)
+    concurrency: PositiveInt  # most array tasks running at once (the %N of --array)
+    setup: str  # sourced by every task: the one place for site set-up
+    log_dir: str
+    cpu: JobResources
+    gpu: JobResources
 
 
 class Params(_Section):
-    data: DataParams = DataParams()
-    sample: SampleParams = SampleParams()
-    preprocess: PreprocessParams = PreprocessParams()
-    split: SplitParams = SplitParams()
-    tokenizer: TokenizerParams = TokenizerParams()
-    train: TrainParams = TrainParams()
+    data: DataParams
+    sample: SampleParams | None = None  # only the generated corpus (data.source: sample) needs it
+    preprocess: PreprocessParams
+    split: SplitParams
+    tokenizer: TokenizerParams
+    train: TrainParams
     stage1: Stage1Params
     stage2: Stage2Params
-    stage3: Stage3Params = Stage3Params()
-    threshold: ThresholdParams = ThresholdParams()
+    stage3: Stage3Params
+    threshold: ThresholdParams
     stage4: Stage4Params
-    evaluate: EvaluateParams = EvaluateParams()
+    evaluate: EvaluateParams
     transfer: TransferParams | None = None
-    baselines: BaselineParams = BaselineParams()
-    filter: FilterParams = FilterParams()
-    sweeps: dict[str, SweepParams] = {}
-    slurm: SlurmParams = SlurmParams()
+    baselines: BaselineParams
+    filter: FilterParams
+    sweeps: dict[str, SweepParams] = {}  # none: `iacsieve sweep` has nothing to run
+    slurm: SlurmParams
+
+    @model_validator(mode="after")
+    def _sample_when_generated(self):
+        if self.data.source == "sample" and self.sample is None:
+            raise ValueError("data.source is 'sample' but there is no sample section")
+        return self
 
     @model_validator(mode="after")
     def _ranks_within_top_k(self):
@@ -258,7 +268,9 @@ class Params(_Section):
 
 
 def _first_error(exc: ValidationError, path: Path) -> str:
-    error = exc.errors()[0]
+    """One line for the first problem; an unknown key first (a misspelt key is also a missing one)."""
+    errors = exc.errors()
+    error = next((e for e in errors if e["type"] == "extra_forbidden"), errors[0])
     key = ".".join(str(part) for part in error["loc"]) or "(top level)"
     if error["type"] == "extra_forbidden":
         section = ".".join(str(part) for part in error["loc"][:-1])

@@ -18,7 +18,8 @@ METRICS = Path("metrics")
 #: report; plain JSON outputs, not DVC metrics, so that `dvc exp show` stays readable.
 DETAILS = Path("details")
 PLOTS = Path("plots")
-SELECTION = Path("selection")
+#: What the selection stages chose (stage1.json, stage2.json).
+SELECTED = Path("selected")
 REPORTS = Path("reports")
 
 
@@ -27,8 +28,32 @@ def split_file(split: str) -> Path:
     return PROCESSED / f"{split}.jsonl"
 
 
-STAGE1_SELECTION = SELECTION / "stage1.json"
-STAGE2_SELECTION = SELECTION / "stage2.json"
+STAGE1_SELECTION = SELECTED / "stage1.json"
+STAGE2_SELECTION = SELECTED / "stage2.json"
+
+DETECTIONS = INTERIM / "detections.jsonl"
+PREPROCESS_DETAILS = DETAILS / "preprocess.json"
+DATA_DETAILS = DETAILS / "data.json"
+STAGE1_SELECT_METRICS = METRICS / "stage1_select.json"
+STAGE2_SELECT_METRICS = METRICS / "stage2_select.json"
+THRESHOLD_METRICS = METRICS / "threshold.json"
+THRESHOLD_DETAILS = DETAILS / "threshold.json"
+THRESHOLD_PLOTS = PLOTS / "threshold"
+#: The threshold sweep's curve, as dvclive writes it under THRESHOLD_PLOTS.
+THRESHOLD_CURVE = THRESHOLD_PLOTS / "plots" / "custom" / "threshold.json"
+CHAMPION_METRICS = METRICS / "champion.json"
+CHAMPION_DETAILS = DETAILS / "champion.json"
+TEST_METRICS = METRICS / "test.json"
+TEST_DETAILS = DETAILS / "test.json"
+TEST_PLOTS = PLOTS / "test"
+BASELINE_METRICS = METRICS / "baselines.json"
+BASELINE_DETAILS = DETAILS / "baselines.json"
+TRANSFER_METRICS = METRICS / "transfer.json"
+TRANSFER_DETAILS = DETAILS / "transfer.json"
+REPORT = REPORTS / "report.md"
+#: Every training run's val F1 and training loss per epoch in one table, for the top-level comparison plots.
+TRAINING_CURVES = REPORTS / "training_curves.json"
+
 #: Written beside each run's model: candidate, config and summary, read by the selection stages.
 RUN_RECORD = "iacsieve_run.json"
 #: Written beside each run's model: one line per val record with its positive-class probability.

@@ -72,6 +72,14 @@ GLITCH_CODES: dict[str, tuple[str, str, str | None]] = {
     ),
 }
 
+#: The GLITCH code recorded for a detection known only by its trained smell (the reference JSONL's).
+CANONICAL_CODE: dict[str, str] = {
+    HARD_CODED_SECRET: "sec_hard_secr",
+    SUSPICIOUS_COMMENT: "sec_susp_comm",
+    WEAK_CRYPTO: "sec_weak_crypt",
+    HTTP_WITHOUT_TLS: "sec_https",
+}
+
 TECHS: tuple[str, ...] = ("ansible", "chef", "puppet")
 TECH_BY_SUFFIX: dict[str, str] = {".yml": "ansible", ".yaml": "ansible", ".rb": "chef", ".pp": "puppet"}
 

@@ -14,16 +14,14 @@ from iacsieve.errors import IacsieveError
 from iacsieve.params import Params
 from iacsieve.smells import TECHS
 
-DETECTIONS = paths.INTERIM / "detections.jsonl"
-PREPROCESS_SUMMARY = paths.DETAILS / "preprocess.json"
-DATA_STATISTICS = paths.DETAILS / "data.json"
 
 
 def run_sample(params: Params) -> dict:
     """Generate the embedded sample corpus into data/raw/sample/ and return its statistics."""
-    from iacsieve.data.sample import SampleParams, generate_sample
+    from iacsieve.data.sample import generate_sample
 
-    return generate_sample(paths.SAMPLE, SampleParams(**params.sample.model_dump()))
+    assert params.sample is not None  # validated: data.source "sample" needs the section
+    return generate_sample(paths.SAMPLE, params.sample)
 
 
 def source_folder(params: Params) -> Path:
@@ -70,17 +68,17 @@ def run_preprocess(params: Params) -> dict:
     if not result.records:
         raise IacsieveError(f"{source_folder(params)}: no detections of the four trained smells")
     summary = result.summary()
-    write_jsonl(DETECTIONS, sorted(result.records, key=lambda r: r["id"]))
-    atomic_write_json(PREPROCESS_SUMMARY, summary)
+    write_jsonl(paths.DETECTIONS, sorted(result.records, key=lambda r: r["id"]))
+    atomic_write_json(paths.PREPROCESS_DETAILS, summary)
     return summary
 
 
 def run_split(params: Params) -> dict:
     """Write train/val/test JSONL (and test per technology) plus details/data.json."""
-    records = read_jsonl(DETECTIONS)
+    records = read_jsonl(paths.DETECTIONS)
     unlabelled = next((r for r in records if r.get("label") not in (0, 1)), None)
     if unlabelled is not None:
-        raise IacsieveError(f"{DETECTIONS}: record {unlabelled.get('id')} has no TP/FP label")
+        raise IacsieveError(f"{paths.DETECTIONS}: record {unlabelled.get('id')} has no TP/FP label")
     split = params.split
     splits = split_by_repository(records, split.test_fraction, split.val_fraction, split.seed, split.same_split)
     # data/processed is one DVC output: its files appear together or not at all.
@@ -91,5 +89,5 @@ def run_split(params: Params) -> dict:
             test_tech = [r for r in splits["test"] if r["tech"] == tech]
             write_jsonl(staging / paths.split_file(f"test_{tech}").name, test_tech)
     stats = split_statistics(splits)
-    atomic_write_json(DATA_STATISTICS, stats)
+    atomic_write_json(paths.DATA_DETAILS, stats)
     return stats

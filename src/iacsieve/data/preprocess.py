@@ -16,7 +16,7 @@ from iacsieve.data.labels import LABEL_VALUES, read_labels
 from iacsieve.data.records import read_jsonl, record_id
 from iacsieve.data.scripts import FLAG_MARK, PLAIN_MARK, ScriptFolder, build_context
 from iacsieve.errors import IacsieveError
-from iacsieve.smells import GLITCH_CODES, TECHS, TRAINED_SMELLS, tech_from_path, trained_smell
+from iacsieve.smells import CANONICAL_CODE, GLITCH_CODES, TECHS, TRAINED_SMELLS, tech_from_path, trained_smell
 
 
 @dataclass
@@ -156,13 +156,6 @@ _SMELL_ALIASES = {smell.lower(): smell for smell in TRAINED_SMELLS}
 for _code, (_name, _, _smell) in GLITCH_CODES.items():
     if _smell:
         _SMELL_ALIASES |= {_name.lower(): _smell, _code: _smell}
-#: the GLITCH code recorded for a reference detection, which names only the trained smell
-_CANONICAL_CODE = {
-    "Hard-coded secret": "sec_hard_secr",
-    "Suspicious comment": "sec_susp_comm",
-    "Use of weak cryptography algorithms": "sec_weak_crypt",
-    "Use of HTTP without SSL/TLS": "sec_https",
-}
 
 
 def records_from_reference_jsonl(path: str | Path, max_line_chars: int, repo_depth: int = 1) -> PreprocessResult:
@@ -197,7 +190,7 @@ def records_from_reference_jsonl(path: str | Path, max_line_chars: int, repo_dep
         if tech is None:
             raise IacsieveError(f"{where}: unknown technology for file {raw['file']!r} (source {raw.get('source')!r})")
         file = str(raw["file"]).replace("\\", "/")
-        code = _CANONICAL_CODE[smell]
+        code = CANONICAL_CODE[smell]
         rid = record_id(file, line, code)
         if rid in seen:
             result.skipped["duplicate row"] += 1

@@ -14,13 +14,11 @@ from iacsieve import paths
 from iacsieve.atomic import atomic_write_json
 from iacsieve.data.records import read_jsonl
 from iacsieve.evaluation.metrics import apply_threshold
-from iacsieve.evaluation.test_stage import scored_groups
+from iacsieve.evaluation.held_out import scored_groups
 from iacsieve.evaluation.threshold import sweep_thresholds
 from iacsieve.params import Params
 from iacsieve.smells import HARD_CODED_SECRET, HTTP_WITHOUT_TLS, SUSPICIOUS_COMMENT, WEAK_CRYPTO
 
-BASELINE_METRICS = paths.METRICS / "baselines.json"
-BASELINE_DETAILS = paths.DETAILS / "baselines.json"
 
 _INDIRECT_VALUE = re.compile(r"\{\{|#\{|\$\{|\$[a-z_:]|vault|lookup|hiera|data_bag|node\[|undef|changeme|ENV\[", re.I)
 _NOT_A_SECRET_NAME = re.compile(r"key_(buffer|size|file|path)|_cert|_path|ssl_key|keyserver|keyring|user_agent", re.I)
@@ -81,6 +79,6 @@ def run_baselines(params: Params) -> dict:
             "test": scored_groups(test, decide(test), params.evaluate),
         }
     result["tfidf_logreg"]["threshold"] = threshold
-    atomic_write_json(BASELINE_DETAILS, result)
-    atomic_write_json(BASELINE_METRICS, {"tfidf_logreg_test_f1": result["tfidf_logreg"]["test"]["all"]["f1"]})
+    atomic_write_json(paths.BASELINE_DETAILS, result)
+    atomic_write_json(paths.BASELINE_METRICS, {"tfidf_logreg_test_f1": result["tfidf_logreg"]["test"]["all"]["f1"]})
     return {name: round(r["test"]["all"]["f1"], 4) for name, r in result.items()}

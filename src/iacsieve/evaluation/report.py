@@ -11,9 +11,7 @@ from iacsieve.params import Params
 from iacsieve.evaluation.tables import BASELINE_LABELS, markdown_table, per_group_f1_table, test_results_table
 from iacsieve.smells import TECHS
 
-REPORT = paths.REPORTS / "report.md"
 #: Every training run's val F1 and training loss per epoch in one table, for the top-level comparison plots.
-TRAINING_CURVES = paths.REPORTS / "training_curves.json"
 #: dvclive histories of a run, relative to its folder under metrics/: column name -> (file, column in it).
 _HISTORIES = {"val_f1": ("plots/metrics/eval/f1.tsv", "f1"), "train_loss": ("plots/metrics/train/loss.tsv", "loss")}
 
@@ -38,12 +36,11 @@ def runs_table(runs: list[dict]) -> str:
     return markdown_table(["run", "model", "lr", "batch", "epochs run", "val F1", "train s", "samples/s", "params"], rows)
 
 
-THRESHOLD_CURVE = paths.PLOTS / "threshold" / "plots" / "custom" / "threshold.json"
 
 
 def threshold_curve_table(every: int = 5) -> str:
     """Every ``every``-th point of the validation threshold sweep (precision, recall, F1)."""
-    points = json.loads(THRESHOLD_CURVE.read_text(encoding="utf-8"))
+    points = json.loads(paths.THRESHOLD_CURVE.read_text(encoding="utf-8"))
     rows = [[p["threshold"], p["precision"], p["recall"], p["f1"]] for i, p in enumerate(points) if i % every == 0]
     return markdown_table(["threshold", "val precision", "val recall", "val F1"], rows)
 
@@ -69,14 +66,13 @@ def errors_table(test: dict) -> str:
     return markdown_table(["smell", "shape", "test detections", "missed TP", "kept FP"], rows)
 
 
-TRANSFER = paths.DETAILS / "transfer.json"
 
 
 def transfer_section() -> str:
     """The sample champion scored on the whole labelled corpus (stage `transfer`), when that stage ran."""
-    if not TRANSFER.is_file():
+    if not paths.TRANSFER_DETAILS.is_file():
         return ""
-    t = _load(TRANSFER)
+    t = _load(paths.TRANSFER_DETAILS)
     return f"""## Transfer: the sample-trained champion on the whole corpus (stage `transfer`)
 `{t["champion"]}` (trained only on the generated sample), threshold {t["threshold"]:.2f}, scored on all
 {t["detail"]["all"]["n"]} corpus detections: F1 **{t["f1"]:.4f}** (95 % CI [{t["detail"]["all"]["f1_ci95"][0]:.3f},
@@ -124,14 +120,14 @@ def training_curves(runs: list[str]) -> list[dict]:
 
 def run_report(params: Params) -> dict:
     """Write reports/report.md from the outputs of every stage."""
-    data = _load(paths.DETAILS / "data.json")
-    stage1 = _load(paths.SELECTION / "stage1.json")
-    stage2 = _load(paths.SELECTION / "stage2.json")
-    stage3 = _load(paths.MODELS / "stage3" / "iacsieve_run.json")
-    threshold = _load(paths.DETAILS / "threshold.json")
-    champion = _load(paths.DETAILS / "champion.json")
-    test = _load(paths.DETAILS / "test.json")
-    baselines = _load(paths.DETAILS / "baselines.json")
+    data = _load(paths.DATA_DETAILS)
+    stage1 = _load(paths.STAGE1_SELECTION)
+    stage2 = _load(paths.STAGE2_SELECTION)
+    stage3 = _load(paths.MODELS / "stage3" / paths.RUN_RECORD)
+    threshold = _load(paths.THRESHOLD_DETAILS)
+    champion = _load(paths.CHAMPION_DETAILS)
+    test = _load(paths.TEST_DETAILS)
+    baselines = _load(paths.BASELINE_DETAILS)
     glitch = test["glitch_as_is"]
     seeds = [[s, champion[f"val_f1_seed_{s}"], "champion" if s == champion["champion_seed"] else ""]
              for s in params.stage4.seeds]
@@ -186,6 +182,6 @@ F1 {glitch["f1"]:.4f}. The champion's test F1 is {test["all"]["f1"]:.4f}.
 """
     runs = [r["run"] for r in stage1["runs"]] + [r["run"] for r in stage2["runs"]] + ["stage3"]
     runs += [f"stage4/{seed}" for seed in params.stage4.seeds]
-    atomic_write_json(TRAINING_CURVES, training_curves(runs))
-    atomic_write_text(REPORT, text)
-    return {"report": str(REPORT)}
+    atomic_write_json(paths.TRAINING_CURVES, training_curves(runs))
+    atomic_write_text(paths.REPORT, text)
+    return {"report": str(paths.REPORT)}

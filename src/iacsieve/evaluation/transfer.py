@@ -14,12 +14,10 @@ from iacsieve.atomic import atomic_write_json
 from iacsieve.data.corpus import records_from_labelled_corpus
 from iacsieve.data.pipeline import source_folder
 from iacsieve.evaluation.metrics import apply_threshold, filter_metrics
-from iacsieve.evaluation.test_stage import scored_groups
+from iacsieve.evaluation.held_out import scored_groups
 from iacsieve.errors import IacsieveError
 from iacsieve.params import Params
 
-TRANSFER_METRICS = paths.METRICS / "transfer.json"
-TRANSFER_DETAILS = paths.DETAILS / "transfer.json"
 
 
 def run_transfer(params: Params) -> dict:
@@ -52,6 +50,6 @@ def run_transfer(params: Params) -> dict:
         "threshold": champion.threshold,
         "detail": scored_groups(records, kept, params.evaluate),
     }
-    atomic_write_json(TRANSFER_DETAILS, result)
-    atomic_write_json(TRANSFER_METRICS, {"transfer_f1": result["f1"], "transfer_glitch_as_is_f1": result["glitch_as_is_f1"]})
+    atomic_write_json(paths.TRANSFER_DETAILS, result)
+    atomic_write_json(paths.TRANSFER_METRICS, {"transfer_f1": result["f1"], "transfer_glitch_as_is_f1": result["glitch_as_is_f1"]})
     return {key: round(result[key], 4) for key in ("f1", "precision", "recall", "glitch_as_is_f1")}

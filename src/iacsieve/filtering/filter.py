@@ -159,7 +159,7 @@ class Filter:
 
     def _classifier(self):
         if self._model is None:
-            from iacsieve.training.predict import load_classifier
+            from iacsieve.models.predict import load_classifier
 
             self._model, self._tokenizer = load_classifier(self.folder)
         return self._model, self._tokenizer
@@ -185,7 +185,7 @@ class Filter:
             return self._onnx_scorer().predict_proba(texts, batch_size=self.batch_size)
         import torch
 
-        from iacsieve.training.predict import predict_proba
+        from iacsieve.models.predict import predict_proba
 
         torch.set_num_threads(self.threads)
         model, tokenizer = self._classifier()

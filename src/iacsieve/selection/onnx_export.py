@@ -132,7 +132,7 @@ def check_onnx(folder: Path, records: Sequence[dict], threshold: float, max_leng
     """
     import numpy as np
 
-    from iacsieve.training.predict import load_classifier, predict_proba, tokenize_texts
+    from iacsieve.models.predict import load_classifier, predict_proba, tokenize_texts
 
     texts = [model_text(r) for r in records]
     model, tokenizer = load_classifier(folder)

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
+from iacsieve.errors import IacsieveError
+
 
 def rank_runs(metrics_by_run: dict[str, dict], key: str = "val_f1") -> list[tuple[str, float]]:
     """Runs sorted best first by ``key``; ties go to the run whose name sorts first."""
@@ -19,3 +24,11 @@ def median_seed(f1_by_seed: dict[int, float]) -> int:
     values = sorted(f1_by_seed.values())
     median = values[(len(values) - 1) // 2]
     return min(seed for seed, f1 in f1_by_seed.items() if f1 == median)
+
+
+def read_selection(path: Path) -> dict:
+    """A selection stage's choice (``selected/stage1.json`` or ``stage2.json``); missing: run the stage first."""
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise IacsieveError(f"{path}: missing; run the previous stage first (dvc repro)") from None

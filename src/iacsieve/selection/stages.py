@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from itertools import product
 from pathlib import Path
 
 from iacsieve import paths
@@ -17,18 +18,11 @@ from iacsieve.errors import IacsieveError
 from iacsieve.evaluation.metrics import apply_threshold, filter_metrics
 from iacsieve.evaluation.threshold import sweep_thresholds
 from iacsieve.live import plots_logger
-from iacsieve.params import Params
+from iacsieve.params import Params, Stage2Params
 from iacsieve.selection.model_card import model_card
-from iacsieve.selection.ranking import median_seed, rank_runs
+from iacsieve.selection.ranking import median_seed, rank_runs, read_selection
 from iacsieve.smells import TECHS, TRAINED_SMELLS
 
-STAGE1_METRICS = paths.METRICS / "stage1_select.json"
-STAGE2_METRICS = paths.METRICS / "stage2_select.json"
-THRESHOLD_METRICS = paths.METRICS / "threshold.json"
-THRESHOLD_DETAILS = paths.DETAILS / "threshold.json"
-THRESHOLD_PLOTS = paths.PLOTS / "threshold"
-CHAMPION_METRICS = paths.METRICS / "champion.json"
-CHAMPION_DETAILS = paths.DETAILS / "champion.json"
 RUN_ONLY_FILES = (paths.RUN_RECORD, paths.VAL_SCORES)
 
 
@@ -41,6 +35,38 @@ def read_runs(stage_folder: Path, names: list[str]) -> dict[str, dict]:
     if missing:
         raise IacsieveError(f"{stage_folder}: no finished run for {', '.join(missing)}; run `dvc repro`")
     return {name: json.loads((stage_folder / name / paths.RUN_RECORD).read_text(encoding="utf-8")) for name in names}
+
+
+def read_grid_runs(stage_folder: Path, grid: Stage2Params, top: list[str]) -> dict[str, dict]:
+    """Run records of the current Stage-2 grid in ``stage_folder``, by run folder name.
+
+    A grid point is (rank, learning rate, batch size); its run is the one whose record names the family
+    Stage 1 ranked ``rank`` (``top``) and whose config has that learning rate and batch size. The folder
+    names are dvc.yaml's, never rebuilt here. Runs of an earlier grid and staging folders (``.*``) are
+    ignored; a grid point with no run, or with two, stops the stage.
+    """
+    records = {
+        folder.name: json.loads((folder / paths.RUN_RECORD).read_text(encoding="utf-8"))
+        for folder in sorted(stage_folder.iterdir() if stage_folder.is_dir() else [])
+        if not folder.name.startswith(".") and (folder / paths.RUN_RECORD).is_file()
+    }
+    runs: dict[str, dict] = {}
+    for rank, learning_rate, batch_size in product(grid.ranks, grid.learning_rates, grid.batch_sizes):
+        if rank > len(top):
+            raise IacsieveError(f"stage2: rank {rank} but stage 1 passed on only {len(top)} families")
+        point = f"rank {rank} ({top[rank - 1]}), learning rate {learning_rate}, batch size {batch_size}"
+        found = [
+            name for name, record in records.items()
+            if record["candidate"] == top[rank - 1]
+            and record["config"]["learning_rate"] == learning_rate
+            and record["config"]["batch_size"] == batch_size
+        ]
+        if not found:
+            raise IacsieveError(f"{stage_folder}: no finished run for {point}; run `dvc repro`")
+        if len(found) > 1:
+            raise IacsieveError(f"{stage_folder}: runs {', '.join(found)} all match {point}; remove the stale ones")
+        runs[found[0]] = records[found[0]]
+    return runs
 
 
 def _summary_row(run: dict) -> dict:
@@ -68,20 +94,21 @@ def run_stage1_select(params: Params) -> dict:
     }
     atomic_write_json(paths.STAGE1_SELECTION, selection)
     metrics = {"stage1_best_val_f1": ranking[0][1]}
-    atomic_write_json(STAGE1_METRICS, metrics)
+    atomic_write_json(paths.STAGE1_SELECT_METRICS, metrics)
     return {"top": selection["top"], **metrics}
 
 
 def run_stage2_select(params: Params) -> dict:
     """Pick the Stage-2 grid point with the best val F1 (among the runs of the current grid only)."""
-    runs = read_runs(paths.MODELS / "stage2", params.stage2.run_names())
+    top = read_selection(paths.STAGE1_SELECTION)["top"]
+    runs = read_grid_runs(paths.MODELS / "stage2", params.stage2, top)
     ranking = rank_runs({n: r["summary"] for n, r in runs.items()})
     rows = [_summary_row(runs[name]) for name, _ in ranking]
     selection = {"rule": "argmax val F1", "best": rows[0], "runs": rows}
     atomic_write_json(paths.STAGE2_SELECTION, selection)
     best = rows[0]
     metrics = {"stage2_best_val_f1": best["val_f1"]}
-    atomic_write_json(STAGE2_METRICS, metrics)
+    atomic_write_json(paths.STAGE2_SELECT_METRICS, metrics)
     return {"best": best["run"], "learning_rate": best["learning_rate"], "batch_size": best["batch_size"], **metrics}
 
 
@@ -106,12 +133,12 @@ def run_threshold_sweep(params: Params) -> dict:
         "val_recall": best["recall"],
         "val_f1_at_0.5": argmax["f1"],
     }
-    with plots_logger(THRESHOLD_PLOTS) as live:
+    with plots_logger(paths.THRESHOLD_PLOTS) as live:
         live.log_plot("threshold", rows, x="threshold", y=["precision", "recall", "f1"], template="linear",
                       title="Validation precision / recall / F1 by threshold", y_label="score")
         live.log_sklearn_plot("precision_recall", labels, probabilities, name="precision_recall")
-    atomic_write_json(THRESHOLD_DETAILS, result)
-    atomic_write_json(THRESHOLD_METRICS, {"threshold": threshold, "threshold_val_f1": best["f1"]})
+    atomic_write_json(paths.THRESHOLD_DETAILS, result)
+    atomic_write_json(paths.THRESHOLD_METRICS, {"threshold": threshold, "threshold_val_f1": best["f1"]})
     return result
 
 
@@ -120,7 +147,7 @@ def freeze_onnx(staging: Path, meta: dict, params: Params) -> dict:
     validation record (token ids, probabilities within ``filter.onnx_tolerance``, verdicts at the frozen
     threshold); raise ``IacsieveError`` if they differ. Returns the record for ``iacsieve.json``."""
     from iacsieve.selection.onnx_export import ONNX_FILE, check_onnx, export_onnx, onnx_versions
-    from iacsieve.training.predict import load_classifier
+    from iacsieve.models.predict import load_classifier
 
     model, tokenizer = load_classifier(staging)
     graph = export_onnx(model, tokenizer, staging / ONNX_FILE, params.filter.onnx_opset, meta["max_length"])
@@ -136,7 +163,7 @@ def freeze_onnx(staging: Path, meta: dict, params: Params) -> dict:
 
 def run_champion_freeze(params: Params) -> dict:
     """Score each Stage-4 seed on val at the frozen threshold; freeze the median seed to models/champion/."""
-    threshold = json.loads(THRESHOLD_METRICS.read_text(encoding="utf-8"))["threshold"]
+    threshold = json.loads(paths.THRESHOLD_METRICS.read_text(encoding="utf-8"))["threshold"]
     seeds = params.stage4.seeds
     runs = read_runs(paths.MODELS / "stage4", [str(s) for s in seeds])
     val_by_seed = {}
@@ -188,7 +215,7 @@ def run_champion_freeze(params: Params) -> dict:
         "val_f1_max": f1_values[-1],
         **{f"val_f1_seed_{s}": f for s, f in f1_by_seed.items()},
     }
-    atomic_write_json(CHAMPION_DETAILS, details)
+    atomic_write_json(paths.CHAMPION_DETAILS, details)
     metrics = {"champion_seed": chosen, "champion_val_f1": f1_by_seed[chosen]}
-    atomic_write_json(CHAMPION_METRICS, metrics)
+    atomic_write_json(paths.CHAMPION_METRICS, metrics)
     return metrics

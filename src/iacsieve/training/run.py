@@ -44,7 +44,7 @@ from iacsieve.atomic import atomic_dir, atomic_write_text
 from iacsieve.errors import IacsieveError
 from iacsieve.models.inputs import model_text
 from iacsieve.models.loading import load_candidate
-from iacsieve.training.predict import POSITIVE_LABEL, predict_proba, tokenize_texts
+from iacsieve.models.predict import POSITIVE_LABEL, predict_proba, tokenize_texts
 
 Record = Mapping[str, Any]
 
@@ -72,7 +72,11 @@ _EVAL_TIMINGS = ("eval_runtime", "eval_samples_per_second", "eval_steps_per_seco
 
 @dataclass(frozen=True)
 class TrainConfig:
-    """Everything that determines a training run's result (and so its checkpoint fingerprint)."""
+    """Everything that determines a training run's result (and so its checkpoint fingerprint).
+
+    No defaults: the stages build it from the validated ``train`` section of params.yaml
+    (``training.stages.base_config``), so the values live in params.yaml only.
+    """
 
     model: str
     tokenizer_dir: str | None
@@ -84,12 +88,12 @@ class TrainConfig:
     weight_decay: float
     warmup_ratio: float
     lr_scheduler: str
-    patience: int = 2
-    min_delta: float = 0.001
-    gradient_checkpointing: bool = False
-    seed: int = 42
-    threads: int = 2
-    trust_remote_code: bool = False
+    patience: int
+    min_delta: float
+    gradient_checkpointing: bool
+    seed: int
+    threads: int
+    trust_remote_code: bool
 
 
 def train_run(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import replace
 from pathlib import Path
 
@@ -10,6 +9,7 @@ from iacsieve import paths
 from iacsieve.data.records import read_jsonl
 from iacsieve.errors import IacsieveError
 from iacsieve.params import TINY_CANDIDATES, Params
+from iacsieve.selection.ranking import read_selection
 from iacsieve.training.run import TrainConfig, train_run
 from iacsieve.training.threads import threads_for_run
 
@@ -57,16 +57,9 @@ def run_stage1(params: Params, candidate: str) -> dict:
     return run_training(base_config(params, candidate), "stage1", candidate, candidate)
 
 
-def _read_selection(path: Path) -> dict:
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise IacsieveError(f"{path}: missing; run the previous stage first (dvc repro)") from None
-
-
 def stage2_candidate(rank: int) -> str:
     """The Stage-1 family ranked ``rank`` (1 = best)."""
-    top = _read_selection(paths.STAGE1_SELECTION)["top"]
+    top = read_selection(paths.STAGE1_SELECTION)["top"]
     if rank > len(top):
         raise IacsieveError(f"stage2: rank {rank} but stage 1 passed on only {len(top)} families")
     return top[rank - 1]
@@ -81,7 +74,7 @@ def run_stage2(params: Params, rank: int, learning_rate: float, batch_size: int,
 
 def stage3_config(params: Params) -> tuple[str, TrainConfig]:
     """(candidate, config): the best Stage-2 config with Stage 3's longer schedule."""
-    best = _read_selection(paths.STAGE2_SELECTION)["best"]
+    best = read_selection(paths.STAGE2_SELECTION)["best"]
     config = replace(
         base_config(params, best["candidate"]),
         learning_rate=best["learning_rate"],

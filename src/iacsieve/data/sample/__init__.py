@@ -1,7 +1,7 @@
 """The embedded sample corpus: seeded Ansible/Chef/Puppet projects shaped like real roles, cookbooks and
 modules, the detections GLITCH 2.0's rules report on them, and labels that follow the labelling guide.
 
-``generate_sample(out_dir, SampleParams(...))`` writes::
+``generate_sample(out_dir, params.sample)`` (the validated ``sample`` section of params.yaml) writes::
 
     <out_dir>/ansible/<project>/...yml   <out_dir>/chef/<cookbook>/...rb   <out_dir>/puppet/<module>/...pp
     <out_dir>/glitch/{ansible,chef,puppet}.csv   GLITCH --csv output, as if run from <out_dir>
@@ -15,10 +15,10 @@ from pathlib import Path
 from iacsieve.atomic import atomic_dir
 from iacsieve.data.sample import rules
 from iacsieve.data.sample.corpus import Corpus, build_corpus
-from iacsieve.data.sample.params import SampleParams
+from iacsieve.params import SampleParams
 from iacsieve.smells import TECHS
 
-__all__ = ["Corpus", "SampleParams", "build_corpus", "generate_sample", "rules"]
+__all__ = ["Corpus", "build_corpus", "generate_sample", "rules"]
 
 
 def generate_sample(out_dir: Path, params: SampleParams) -> dict:

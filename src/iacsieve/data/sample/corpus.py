@@ -17,13 +17,13 @@ import re
 from dataclasses import dataclass, field
 from random import Random
 
+from iacsieve.data.glitch import GLITCH_HEADER
 from iacsieve.data.sample import rules, shapes_ansible, shapes_chef, shapes_puppet
-from iacsieve.data.sample.params import SampleParams
 from iacsieve.data.sample.tables import APPS, CODE_OF, MIX, VOCAB
 from iacsieve.errors import IacsieveError
+from iacsieve.params import SampleParams
 from iacsieve.smells import TECHS, TRAINED_SMELLS, glitch_description, trained_smell
 
-GLITCH_HEADER = "PATH,LINE,ERROR,DESCRIPTION,CODE"
 NONSENSE_LINES: tuple[str, ...] = ("9223372036854775999", "-33550336", "-1")
 TRAINED_CODES: tuple[str, ...] = tuple(CODE_OF.values())
 SHAPE_TABLES = {"ansible": shapes_ansible, "chef": shapes_chef, "puppet": shapes_puppet}
@@ -61,8 +61,8 @@ class SourceFile:
 
 
 @dataclass(frozen=True)
-class Detection:
-    """A trained-smell detection: GLITCH's row and the oracle's label, before and after noise."""
+class PlantedDetection:
+    """A trained-smell detection the generator planted: GLITCH's row and the oracle's label, before and after noise."""
 
     path: str
     line: int
@@ -80,7 +80,7 @@ class Corpus:
     """Everything ``generate_sample`` writes, and the stats."""
 
     files: dict[str, SourceFile]
-    detections: list[Detection]
+    detections: list[PlantedDetection]
     glitch_rows: dict[str, list[str]]
     stats: dict = field(default_factory=dict)
 
@@ -305,7 +305,7 @@ def build_corpus(params: SampleParams) -> Corpus:
     noise = Random(f"{params.seed}:noise")
     flips = set(noise.sample(range(len(found)), round(params.label_noise * len(found))))
     detections = [
-        Detection(path, line, code, label, ("FP" if label == "TP" else "TP") if i in flips else label)
+        PlantedDetection(path, line, code, label, ("FP" if label == "TP" else "TP") if i in flips else label)
         for i, (path, line, code, label) in enumerate(found)
     ]
     glitch_rows: dict[str, list[str]] = {}

@@ -12,11 +12,8 @@ from iacsieve.live import plots_logger
 from iacsieve.params import Params
 from iacsieve.smells import TECHS, TRAINED_SMELLS
 
-TEST_METRICS = paths.METRICS / "test.json"
-TEST_DETAILS = paths.DETAILS / "test.json"
 #: Confusion-matrix classes: the GLITCH label (actual) and the champion's verdict (predicted: keep = TP).
 CLASS_NAMES = ("FP", "TP")
-TEST_PLOTS = paths.PLOTS / "test"
 
 
 def scored_groups(records: list[dict], kept: list[int], evaluate: Params) -> dict:
@@ -46,7 +43,7 @@ def run_evaluate_test(params: Params) -> dict:
     """
     from iacsieve.champion import load_champion
     from iacsieve.models.inputs import model_text
-    from iacsieve.training.predict import predict_proba
+    from iacsieve.models.predict import predict_proba
 
     model, tokenizer, meta = load_champion(paths.CHAMPION)
     records = read_jsonl(paths.split_file("test"))
@@ -59,10 +56,10 @@ def run_evaluate_test(params: Params) -> dict:
     labels = [r["label"] for r in records]
     result["glitch_as_is"] = filter_metrics(labels, [1] * len(labels))
     result["errors"] = error_shapes(records, kept)
-    with plots_logger(TEST_PLOTS) as live:
+    with plots_logger(paths.TEST_PLOTS) as live:
         live.log_sklearn_plot("confusion_matrix", [CLASS_NAMES[y] for y in labels], [CLASS_NAMES[k] for k in kept],
                               name="confusion_matrix")
-    atomic_write_json(TEST_DETAILS, result)
+    atomic_write_json(paths.TEST_DETAILS, result)
     overall = result["all"]
     metrics = {
         "test_f1": overall["f1"],
@@ -71,5 +68,5 @@ def run_evaluate_test(params: Params) -> dict:
         "test_fp_reduction": overall["fp_reduction"],
         "glitch_as_is_test_f1": result["glitch_as_is"]["f1"],
     }
-    atomic_write_json(TEST_METRICS, metrics)
+    atomic_write_json(paths.TEST_METRICS, metrics)
     return metrics
