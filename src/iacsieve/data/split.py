@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 from sklearn.model_selection import StratifiedGroupKFold
 
 from iacsieve.errors import IacsieveError
@@ -109,8 +110,6 @@ def check_disjoint_splits(splits: dict[str, list[dict]]) -> None:
 def split_statistics(splits: dict[str, list[dict]]) -> dict:
     """Counts per split: records, repositories, files, TP share, and records per tech and per
     tech x smell x label (keys sorted)."""
-    import pandas as pd  # only the split stage counts: the other stages sharing this module skip the import
-
     stats: dict = {}
     for name, records in splits.items():
         frame = pd.DataFrame(
@@ -134,6 +133,6 @@ def split_statistics(splits: dict[str, list[dict]]) -> dict:
     return stats
 
 
-def _sorted_counts(column) -> dict[str, int]:
+def _sorted_counts(column: pd.Series) -> dict[str, int]:
     """{value: occurrences} of a pandas column, keys in sorted order, plain ints."""
     return {key: int(count) for key, count in sorted(column.value_counts(sort=False).items())}
