@@ -13,25 +13,26 @@ from conftest import run
 
 pytestmark = pytest.mark.slow
 
+#: The only stages allowed to read the held-out test data (the test split or what is measured on it).
 TEST_READERS = {"evaluate_test", "baselines", "report"}
 
 
-def test_second_repro_has_nothing_to_do(pipeline_repo):
-    proc = run(["dvc", "status", "dvc.yaml"], pipeline_repo)  # the default pipeline (real/ has its own)
-    assert "up to date" in proc.stdout, proc.stdout
+def test_only_the_evaluation_stages_read_the_test_split(pipeline_repo):
+    """Test data are the split's test files (all and per technology, as the code names them) and the
+    outputs of evaluate_test as dvc.lock records them; the stages depending on any of them (or on the
+    whole data/processed) are exactly TEST_READERS, so an allowed reader that stops reading is noticed too."""
+    from iacsieve.paths import PROCESSED, split_file
+    from iacsieve.smells import TECHS
 
-
-def test_no_stage_but_evaluation_reads_the_test_split(pipeline_repo):
     lock = yaml.safe_load((pipeline_repo / "dvc.lock").read_text())
-    test_paths = ("data/processed", "data/processed/test", "metrics/test.json", "models/champion")
-    for stage, entry in lock["stages"].items():
-        deps = [d["path"] for d in entry.get("deps", [])]
-        reads_test = [d for d in deps if d == "data/processed" or d.startswith("data/processed/test")
-                      or d == "metrics/test.json"]
-        if stage.split("@")[0] not in TEST_READERS:
-            assert not reads_test, f"{stage} depends on {reads_test}"
-    assert any(d["path"] == "data/processed/test.jsonl" for d in lock["stages"]["evaluate_test"]["deps"])
-    assert test_paths
+    test_files = {split_file("test").as_posix(), *(split_file(f"test_{tech}").as_posix() for tech in TECHS)}
+    measured = {out["path"] for out in lock["stages"]["evaluate_test"]["outs"]}
+    assert "metrics/test.json" in measured and all((pipeline_repo / path).is_file() for path in test_files)
+    test_data = test_files | measured | {PROCESSED.as_posix()}
+    readers = {stage.split("@")[0]: sorted(d["path"] for d in entry.get("deps", []) if d["path"] in test_data)
+               for stage, entry in lock["stages"].items()}
+    assert {stage for stage, read in readers.items() if read} == TEST_READERS, readers
+    assert split_file("test").as_posix() in readers["evaluate_test"]
 
 
 def test_split_keeps_files_apart_and_writes_statistics(pipeline_repo):

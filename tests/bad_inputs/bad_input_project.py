@@ -110,11 +110,17 @@ def run_in(work: Path, command: list[str]) -> Outcome:
     return Outcome(proc.returncode, proc.stdout, proc.stderr)
 
 
+#: How a stage script or the CLI starts its one line: "preprocess: error: ", "iacsieve filter: error: ", and
+#: argparse's "argument " before an option it refuses.
+REFUSAL_PREFIX = r"[\w-]+(?: [\w-]+)?: error: (?:argument )?"
+
+
 def assert_refused(outcome: Outcome, message: str) -> None:
-    """Exit ≠ 0, exactly one line on stderr that matches ``message``, no traceback anywhere."""
+    """Exit ≠ 0, exactly one line on stderr, no traceback anywhere; after the program's "error: " prefix
+    the line starts with ``message`` (so the place a case names comes first)."""
     lines = outcome.stderr.strip().splitlines()
     detail = f"exit {outcome.returncode}\nstderr:\n{outcome.stderr}\nstdout:\n{outcome.stdout}"
     assert outcome.returncode != 0, detail
     assert "Traceback" not in outcome.stderr + outcome.stdout, detail
     assert len(lines) == 1, detail
-    assert re.search(message, lines[0]), f"{message!r} not in {lines[0]!r}"
+    assert re.match(REFUSAL_PREFIX + f"(?:{message})", lines[0]), f"{lines[0]!r} does not start with {message!r}"

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -20,6 +21,7 @@ import yaml
 
 from bad_input_project import (
     DETECTIONS,
+    EXISTING_OUTPUTS,
     ROOT,
     assert_refused,
     glitch_rows,
@@ -173,7 +175,7 @@ CASES: list[tuple[str, Callable[[Path], None], list[str], str]] = [
     ("params-wrong-type", params(set_param("train", "epochs", "many")), PREPROCESS, rf"{PARAMS}: train.epochs"),
     ("params-not-yaml", write("params.yaml", "train: [unclosed\n"), PREPROCESS, rf"{PARAMS}: .*YAML"),
     ("params-source-missing", params(set_param("data", "source", "nowhere")), PREPROCESS,
-     r"data.source: nowhere is not a folder"),
+     rf"{PARAMS}: data\.source: nowhere is not a folder"),
     # --- model folders (filter --model) ------------------------------------------------------------------
     ("model-folder-missing", lambda work: None, [*FILTER[:6], "--model", "no-such-champion", "-o", "out.sarif"],
      r"no-such-champion: champion folder not found"),
@@ -185,9 +187,9 @@ CASES: list[tuple[str, Callable[[Path], None], list[str], str]] = [
      r"champion: pytorch_model.bin is not listed in SHA256SUMS"),
     ("model-sums-entry-escapes", lambda work: (work / "champion" / "SHA256SUMS").write_text(
         (work / "champion" / "SHA256SUMS").read_text() + "0" * 64 + "  ../params.yaml\n"), FILTER,
-     r"SHA256SUMS: entry '../params.yaml' points outside the champion folder"),
+     r"champion/SHA256SUMS: entry '\.\./params\.yaml' points outside the champion folder"),
     ("model-sums-malformed", lambda work: (work / "champion" / "SHA256SUMS").write_text("not a checksum line\n"), FILTER,
-     r"SHA256SUMS: line 1: not a 'sha256  file' line"),
+     r"champion/SHA256SUMS: line 1: not a 'sha256  file' line"),
     ("model-pickle-only", both(lambda w: (w / "champion" / "model.safetensors").unlink(),
                                write("champion/pytorch_model.bin", b"pickle"), relabel), FILTER,
      r"champion: .*safetensors"),
@@ -211,9 +213,10 @@ CASES: list[tuple[str, Callable[[Path], None], list[str], str]] = [
      r"inputs/site\.yml: scripts folder does not exist or is not a folder"),
     ("cli-scripts-required", lambda work: None, ["iacsieve", "filter", "--glitch", "inputs/glitch/all.csv"],
      r"the following arguments are required: --scripts"),
-    ("cli-sweep-unknown-stage", lambda work: None, ["iacsieve", "sweep", "stage9", "--dry-run"], r"sweeps.*stage9"),
+    ("cli-sweep-unknown-stage", lambda work: None, ["iacsieve", "sweep", "stage9", "--dry-run"],
+     rf"{PARAMS}: no sweeps\.stage9 \(known: "),
     ("cli-sweep-unknown-grid", lambda work: None, ["iacsieve", "sweep", "stage2", "--grid", "huge", "--dry-run"],
-     r"sweeps\.stage2.*huge"),
+     rf"{PARAMS}: sweeps\.stage2\.grids has no 'huge'"),
     ("cli-stage-option-type", lambda work: None, [sys.executable, str(ROOT / "stages" / "stage4_train.py"), "--seed", "x"],
      r"--seed: invalid int value: 'x'"),
 ]
@@ -228,8 +231,36 @@ def test_bad_input_is_refused_in_one_line_and_nothing_is_written(project, change
     assert snapshot(project) == before, "a refused run created, changed or removed a file"
 
 
-def test_there_are_at_least_30_cases():
-    assert len(CASES) >= 30 and len({c[0] for c in CASES}) == len(CASES)
+#: Where a refused input is wrong, as a case's message starts: a file (with its line or record where it
+#: has one), a folder, a params.yaml field or a command-line argument.
+PLACE = re.compile(r"^(\S+\.\S+|\S+/\S*|inputs|champion|no-such-champion|--[a-z-]+|sweeps\.\S+)(:| must)")
+#: argparse words a missing argument its own way, naming the argument last.
+MISSING_ARGUMENT = re.compile(r"^the following arguments are required: --[a-z-]+$")
+
+
+def plain(message: str) -> str:
+    """A case's message pattern with its regex escapes removed (\\. -> .)."""
+    return re.sub(r"\\(.)", r"\1", message)
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c[0] for c in CASES])
+def test_each_case_names_the_place_of_its_error(case):
+    """The message a case expects (matched from the start of the refusal, see assert_refused) begins with
+    the file, folder, field or argument at fault."""
+    case_id, _, _, message = case
+    assert [c[0] for c in CASES].count(case_id) == 1, f"{case_id} appears twice"
+    assert PLACE.match(plain(message)) or MISSING_ARGUMENT.match(plain(message)), message
+
+
+def test_every_input_of_the_valid_project_has_a_refused_case(tmp_path):
+    """Each file the valid project gives a stage or the CLI (inputs, params, champion files) is the place
+    named by at least one case, so a new input file without a bad-input case fails here."""
+    work = write_project(tmp_path / "work")
+    outputs = {*EXISTING_OUTPUTS}
+    inputs = sorted(name for name, kind in snapshot(work).items() if kind != "dir" and name not in outputs)
+    named = " ".join(plain(message) for *_, message in CASES)
+    unnamed = [name for name in inputs if name not in named and Path(name).name not in named]
+    assert inputs and not unnamed, f"no bad-input case names {unnamed}"
 
 
 def test_the_valid_project_is_accepted(project):

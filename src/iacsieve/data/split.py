@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from collections import Counter
-
 import numpy as np
+import pandas as pd
 from sklearn.model_selection import StratifiedGroupKFold
 
 from iacsieve.errors import IacsieveError
@@ -109,19 +108,31 @@ def check_disjoint_splits(splits: dict[str, list[dict]]) -> None:
 
 
 def split_statistics(splits: dict[str, list[dict]]) -> dict:
-    """Counts per split: records, files, TP share, and records per tech x smell x label."""
+    """Counts per split: records, repositories, files, TP share, and records per tech and per
+    tech x smell x label (keys sorted)."""
     stats: dict = {}
     for name, records in splits.items():
-        by_cell = Counter(
-            f"{r['tech']}/{r['smell']}/{'TP' if r['label'] == 1 else 'FP'}" for r in records
+        frame = pd.DataFrame(
+            {
+                "tech": [r["tech"] for r in records],
+                "cell": [f"{r['tech']}/{r['smell']}/{'TP' if r['label'] == 1 else 'FP'}" for r in records],
+                "tp": [r["label"] == 1 for r in records],
+                "repo": [r.get("repo") for r in records],
+                "file": [r["file"] for r in records],
+            },
+            dtype=object,
         )
-        positives = sum(r["label"] == 1 for r in records)
         stats[name] = {
-            "records": len(records),
-            "repositories": len({r.get("repo") for r in records}),
-            "files": len({r["file"] for r in records}),
-            "tp_share": round(positives / len(records), 4) if records else 0.0,
-            "by_tech": dict(sorted(Counter(r["tech"] for r in records).items())),
-            "by_tech_smell_label": dict(sorted(by_cell.items())),
+            "records": len(frame),
+            "repositories": int(frame["repo"].nunique(dropna=False)),
+            "files": int(frame["file"].nunique()),
+            "tp_share": round(int(frame["tp"].sum()) / len(frame), 4) if len(frame) else 0.0,
+            "by_tech": _sorted_counts(frame["tech"]),
+            "by_tech_smell_label": _sorted_counts(frame["cell"]),
         }
     return stats
+
+
+def _sorted_counts(column: pd.Series) -> dict[str, int]:
+    """{value: occurrences} of a pandas column, keys in sorted order, plain ints."""
+    return {key: int(count) for key, count in sorted(column.value_counts(sort=False).items())}

@@ -8,7 +8,8 @@ and kind: a *missed TP* (a true positive filtered out) or a *kept FP* (a false p
 from __future__ import annotations
 
 import re
-from collections import Counter
+
+import pandas as pd
 
 from iacsieve.smells import HARD_CODED_SECRET, HTTP_WITHOUT_TLS, SUSPICIOUS_COMMENT, WEAK_CRYPTO
 
@@ -54,17 +55,20 @@ def error_shapes(records: list[dict], kept: list[int]) -> list[dict]:
 
     ``n`` counts every record of that shape (right or wrong), so an error rate can be read off.
     """
-    total: Counter = Counter()
-    errors: Counter = Counter()
-    for record, verdict in zip(records, kept):
-        key = (record["smell"], shape_of(record))
-        total[key] += 1
-        if verdict != record["label"]:
-            errors[key + (MISSED_TP if record["label"] == 1 else KEPT_FP,)] += 1
+    frame = pd.DataFrame(
+        {"smell": [r["smell"] for r in records], "shape": [shape_of(r) for r in records],
+         "label": [r["label"] for r in records], "kept": list(kept)},
+        dtype=object,
+    )
+    wrong = frame["kept"] != frame["label"]
+    frame["missed_tp"] = wrong & (frame["label"] == 1)
+    frame["kept_fp"] = wrong & (frame["label"] != 1)
+    counts = frame.groupby(["smell", "shape"], sort=False).agg(
+        n=("label", "size"), missed_tp=("missed_tp", "sum"), kept_fp=("kept_fp", "sum")
+    )
     rows = [
-        {"smell": smell, "shape": shape, "n": n,
-         "missed_tp": errors[(smell, shape, MISSED_TP)], "kept_fp": errors[(smell, shape, KEPT_FP)]}
-        for (smell, shape), n in total.items()
+        {"smell": smell, "shape": shape, "n": int(n), "missed_tp": int(missed_tp), "kept_fp": int(kept_fp)}
+        for (smell, shape), n, missed_tp, kept_fp in counts.itertuples(name=None)
+        if missed_tp or kept_fp
     ]
-    rows = [row for row in rows if row["missed_tp"] or row["kept_fp"]]
     return sorted(rows, key=lambda row: (-(row["missed_tp"] + row["kept_fp"]), row["smell"], row["shape"]))

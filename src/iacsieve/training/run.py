@@ -18,6 +18,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+import datasets
 import numpy as np
 import torch
 import transformers
@@ -178,8 +179,10 @@ def _build_trainer(
 ) -> Trainer:
     """Trainer over tokenised records with dynamic padding, early stopping on val F1 and dvclive logging."""
     train_set = _encode(tokenizer, train_records, cfg.max_length)
-    # Evaluation order does not matter: sorting by length lets each eval batch pad only a little.
-    val_set = sorted(_encode(tokenizer, val_records, cfg.max_length), key=lambda row: len(row["input_ids"]))
+    # Evaluation order does not matter: sorting by length (stable) lets each eval batch pad only a little.
+    val_set = _encode(tokenizer, val_records, cfg.max_length)
+    lengths = [len(ids) for ids in val_set["input_ids"]]
+    val_set = val_set.select(sorted(range(len(lengths)), key=lengths.__getitem__))
     early_stopping = EarlyStoppingCallback(early_stopping_patience=cfg.patience, early_stopping_threshold=cfg.min_delta)
     return _EpochLogTrainer(
         model=model,
@@ -385,10 +388,25 @@ def _seed_everything(seed: int) -> None:
     torch.backends.cudnn.benchmark = False
 
 
-def _encode(tokenizer, records: Sequence[Record], max_length: int) -> list[dict[str, Any]]:
-    """Trainer examples: token ids of each record's model text (unpadded) and its label."""
-    ids = tokenize_texts(tokenizer, [model_text(record) for record in records], max_length)
-    return [{"input_ids": row, "labels": int(record["label"])} for row, record in zip(ids, records, strict=True)]
+def _encode(tokenizer, records: Sequence[Record], max_length: int) -> datasets.Dataset:
+    """Trainer examples: token ids of each record's model text (unpadded) and its label, as an in-memory
+    ``Dataset`` tokenised batch by batch with ``Dataset.map`` (no cache files, no progress bar)."""
+    examples = datasets.Dataset.from_dict(
+        {"text": [model_text(record) for record in records], "labels": [int(record["label"]) for record in records]}
+    )
+    bars_were_disabled = datasets.are_progress_bars_disabled()
+    datasets.disable_progress_bars()
+    try:
+        return examples.map(
+            lambda batch: {"input_ids": tokenize_texts(tokenizer, batch["text"], max_length)},
+            batched=True,
+            remove_columns=["text"],
+            keep_in_memory=True,
+            new_fingerprint=f"iacsieve-encode-{max_length}",  # in memory, never cached: nothing to hash
+        )
+    finally:
+        if not bars_were_disabled:
+            datasets.enable_progress_bars()
 
 
 def _logits_only(logits: Any, labels: torch.Tensor) -> torch.Tensor:
