@@ -138,7 +138,7 @@ def test_transfer_stage_scores_a_champion_on_the_whole_corpus(tmp_path):
     assert done.returncode == 0, done.stderr
     transfer = json.loads((tmp_path / "details" / "transfer.json").read_text())
     headline = json.loads((tmp_path / "metrics" / "transfer.json").read_text())
-    assert headline == {"transfer_f1": transfer["f1"], "transfer_glitch_as_is_f1": transfer["glitch_as_is_f1"]}
+    assert headline == {"real_transfer_f1": transfer["f1"], "real_transfer_as_is_f1": transfer["glitch_as_is_f1"]}  # metrics.prefix
     assert transfer["detail"]["all"]["n"] == 24
     assert transfer["glitch_as_is_f1"] == pytest.approx(2 * 16 / (16 + 24))
     assert transfer["f1"] == pytest.approx(transfer["detail"]["all"]["f1"])

@@ -46,7 +46,7 @@ def test_split_keeps_files_apart_and_writes_statistics(pipeline_repo):
     assert not files["train"] & files["val"]
     for tech in ("ansible", "chef", "puppet"):
         assert (processed / f"test_{tech}.jsonl").stat().st_size > 0
-    stats = json.loads((pipeline_repo / "metrics" / "data.json").read_text())
+    stats = json.loads((pipeline_repo / "details" / "data.json").read_text())
     assert stats["train"]["records"] > 7 * stats["test"]["records"] / 2
 
 
@@ -77,7 +77,11 @@ def test_champion_loads_with_plain_transformers(pipeline_repo):
 
 
 def test_champion_beats_glitch_as_is_on_test_f1(pipeline_repo):
-    test = json.loads((pipeline_repo / "metrics" / "test.json").read_text())
+    test = json.loads((pipeline_repo / "details" / "test.json").read_text())
+    headline = json.loads((pipeline_repo / "metrics" / "test.json").read_text())
+    assert headline == {"test_f1": test["all"]["f1"], "test_precision": test["all"]["precision"],
+                        "test_recall": test["all"]["recall"], "test_fp_reduction": test["all"]["fp_reduction"],
+                        "as_is_test_f1": test["glitch_as_is"]["f1"]}
     assert test["all"]["f1"] > test["glitch_as_is"]["f1"]
     for group in ("all", "ansible", "chef", "puppet"):
         low, high = test[group]["f1_ci95"]
@@ -86,22 +90,33 @@ def test_champion_beats_glitch_as_is_on_test_f1(pipeline_repo):
     assert test["glitch_as_is"]["fp_reduction"] == 0
 
 
-def test_exp_show_lists_stage_metrics(pipeline_repo):
+def test_exp_show_lists_the_headline_metrics_only(pipeline_repo):
     table = run(["dvc", "exp", "show", "--csv"], pipeline_repo).stdout
     header = next(csv.reader(io.StringIO(table)))
-    for column in ("metrics/threshold.json:threshold", "metrics/stage1/roberta/metrics.json:val_f1",
-                   "metrics/stage3/metrics.json:val_f1", "metrics/stage1_select.json:stage1_best_val_f1",
-                   "metrics/stage2_select.json:stage2_best_val_f1", "metrics/champion.json:champion_seed",
-                   # real/ has the same names, so DVC names each column by its file
+    # real/ prefixes its metrics (metrics.prefix: real_), so the default pipeline's keep their short names;
+    # its params have the same names, so DVC names each of those columns by its file
+    for column in ("threshold", "stage1_best_val_f1", "stage2_best_val_f1", "champion_seed", "test_f1",
+                   "tfidf_test_f1", "real_test_f1", "real_transfer_f1",
                    "params.yaml:stage2.learning_rates", "params.yaml:train.learning_rate"):
         assert column in header, column
+    shown = json.loads(run(["dvc", "exp", "show", "--json"], pipeline_repo).stdout)
+    metrics = {(file, key) for file, content in shown[0]["data"]["metrics"].items() for key in content["data"]}
+    assert 10 <= len(metrics) <= 30, sorted(metrics)
+    assert not any(file.startswith(("details/", "metrics/stage1/", "metrics/stage4/")) for file, _ in metrics)
 
 
 def test_plots_render_offline(pipeline_repo, tmp_path):
     run(["dvc", "plots", "show", "-o", str(tmp_path / "plots")], pipeline_repo)
     html = (tmp_path / "plots" / "index.html").read_text()
     assert "vegaEmbed" in html and "cdn.jsdelivr" not in html and "unpkg.com" not in html
-    assert "threshold.json" in html and "precision_recall.json" in html
+    for plot in ("Validation F1 per epoch", "Training loss per epoch", "threshold.json", "precision_recall.json",
+                 "confusion_matrix.json"):
+        assert plot in html, plot
+    curves = json.loads((pipeline_repo / "reports" / "training_curves.json").read_text())
+    runs = {row["run"] for row in curves}
+    assert {"stage1/roberta", "stage3", "stage4/41", "stage4/42", "stage4/43"} <= runs
+    confusion = json.loads((pipeline_repo / "plots/test/plots/sklearn/confusion_matrix.json").read_text())
+    assert {row["actual"] for row in confusion} == {"FP", "TP"} == {row["predicted"] for row in confusion}
 
 
 def test_report_has_every_stage(pipeline_repo):
@@ -117,12 +132,12 @@ def test_candidate_swap_to_local_hf_checkpoint_is_a_params_change(pipeline_repo,
 
     local = tmp_path / "local-roberta"
     shutil.copytree(pipeline_repo / "models" / "stage1" / "roberta", local)
-    run(["dvc", "exp", "run", "--temp", "-n", "local-candidate", "stage1_train@roberta",
+    run(["dvc", "exp", "run", "--temp", "-n", "local-candidate", "stage1_select",
          "-S", f"stage1.candidates.roberta={local}"], pipeline_repo)
     table = run(["dvc", "exp", "show", "--csv"], pipeline_repo).stdout
     row = next(r for r in csv.DictReader(io.StringIO(table)) if r.get("Experiment") == "local-candidate")
     assert row["params.yaml:stage1.candidates.roberta"] == str(local)
-    assert float(row["metrics/stage1/roberta/metrics.json:val_f1"]) > 0.5
+    assert float(row["stage1_best_val_f1"]) > 0.5
 
 
 def test_flagged_line_alone_does_not_separate_the_test_split(pipeline_repo):
@@ -155,8 +170,8 @@ def test_flagged_line_alone_does_not_separate_the_test_split(pipeline_repo):
 
 
 def test_champion_beats_every_baseline_and_report_says_whether_it_is_conclusive(pipeline_repo):
-    baselines = json.loads((pipeline_repo / "metrics" / "baselines.json").read_text())
-    test = json.loads((pipeline_repo / "metrics" / "test.json").read_text())
+    baselines = json.loads((pipeline_repo / "details" / "baselines.json").read_text())
+    test = json.loads((pipeline_repo / "details" / "test.json").read_text())
     assert set(baselines) == {"glitch_as_is", "keyword_rule", "tfidf_logreg"}
     assert baselines["glitch_as_is"]["test"]["all"]["f1"] == pytest.approx(test["glitch_as_is"]["f1"])
     for name, baseline in baselines.items():

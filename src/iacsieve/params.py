@@ -183,6 +183,13 @@ class TransferParams(_Section):
     champion: str  # a frozen champion folder trained elsewhere (the sample's), scored on the whole corpus
 
 
+class MetricsParams(_Section):
+    """How the headline DVC metrics are named: ``prefix`` + name, so that two pipelines in one repository
+    (the default one and real/) get distinct, short `dvc exp show` columns."""
+
+    prefix: Annotated[str, Field(pattern=r"^[a-z0-9_]*$")]
+
+
 class EvaluateParams(_Section):
     bootstrap_resamples: Annotated[int, Field(ge=100)]
     bootstrap_seed: int
@@ -247,6 +254,7 @@ class Params(_Section):
     threshold: ThresholdParams
     stage4: Stage4Params
     evaluate: EvaluateParams
+    metrics: MetricsParams
     transfer: TransferParams | None = None
     baselines: BaselineParams
     filter: FilterParams

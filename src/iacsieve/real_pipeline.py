@@ -35,7 +35,7 @@ def transfer_stage(project: Path = Path(".")) -> dict:
     return {
         "cmd": TRANSFER_CMD,
         "deps": [*code, SAMPLE_CHAMPION, *CORPUS_DEPS],
-        "params": ["transfer", "evaluate"],
+        "params": ["transfer", "evaluate", "metrics.prefix"],
         "outs": [{"details/transfer.json": {"cache": False}}],
         "metrics": [{"metrics/transfer.json": {"cache": False}}],
     }

@@ -35,7 +35,7 @@ DETECTIONS = [
 #: What a user already had in the working folder: a bad run must leave it exactly as it was.
 EXISTING_OUTPUTS = {
     "data/interim/detections.jsonl": '{"id": "kept from an earlier run"}\n',
-    "metrics/preprocess.json": '{"records": 1}\n',
+    "details/preprocess.json": '{"records": 1}\n',
     "existing.sarif": '{"keep": "me"}\n',
 }
 

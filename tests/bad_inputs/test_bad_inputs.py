@@ -277,7 +277,7 @@ def preprocess_summary(project: Path) -> dict:
     outcome = run_in(project, PREPROCESS)
     assert outcome.returncode == 0, outcome.stderr
     assert "Traceback" not in outcome.stderr
-    return json.loads((project / "metrics" / "preprocess.json").read_text())
+    return json.loads((project / "details" / "preprocess.json").read_text())
 
 
 def records(project: Path) -> list[dict]:

@@ -13,7 +13,7 @@ import re
 from iacsieve import paths
 from iacsieve.atomic import atomic_write_json
 from iacsieve.data.records import read_jsonl
-from iacsieve.evaluation.metrics import apply_threshold
+from iacsieve.evaluation.metrics import apply_threshold, headline
 from iacsieve.evaluation.held_out import scored_groups
 from iacsieve.evaluation.threshold import sweep_thresholds
 from iacsieve.params import Params
@@ -80,5 +80,6 @@ def run_baselines(params: Params) -> dict:
         }
     result["tfidf_logreg"]["threshold"] = threshold
     atomic_write_json(paths.BASELINE_DETAILS, result)
-    atomic_write_json(paths.BASELINE_METRICS, {"tfidf_logreg_test_f1": result["tfidf_logreg"]["test"]["all"]["f1"]})
+    tfidf_f1 = result["tfidf_logreg"]["test"]["all"]["f1"]
+    atomic_write_json(paths.BASELINE_METRICS, headline({"tfidf_test_f1": tfidf_f1}, params.metrics.prefix))
     return {name: round(r["test"]["all"]["f1"], 4) for name, r in result.items()}

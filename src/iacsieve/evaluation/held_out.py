@@ -7,7 +7,7 @@ from iacsieve.atomic import atomic_write_json
 from iacsieve.data.records import read_jsonl
 from iacsieve.evaluation.bootstrap import bootstrap_intervals
 from iacsieve.evaluation.errors import error_shapes
-from iacsieve.evaluation.metrics import apply_threshold, filter_metrics
+from iacsieve.evaluation.metrics import apply_threshold, filter_metrics, headline
 from iacsieve.live import plots_logger
 from iacsieve.params import Params
 from iacsieve.smells import TECHS, TRAINED_SMELLS
@@ -66,7 +66,7 @@ def run_evaluate_test(params: Params) -> dict:
         "test_precision": overall["precision"],
         "test_recall": overall["recall"],
         "test_fp_reduction": overall["fp_reduction"],
-        "glitch_as_is_test_f1": result["glitch_as_is"]["f1"],
+        "as_is_test_f1": result["glitch_as_is"]["f1"],
     }
-    atomic_write_json(paths.TEST_METRICS, metrics)
+    atomic_write_json(paths.TEST_METRICS, headline(metrics, params.metrics.prefix))
     return metrics

@@ -39,6 +39,11 @@ def filter_metrics(labels: Sequence[int], kept: Sequence[int]) -> dict:
     }
 
 
+def headline(values: dict[str, float], prefix: str) -> dict[str, float]:
+    """The headline DVC metrics of a stage: ``values`` with each name prefixed by ``metrics.prefix``."""
+    return {f"{prefix}{name}": value for name, value in values.items()}
+
+
 def apply_threshold(probabilities: Sequence[float], threshold: float) -> np.ndarray:
     """Verdicts 1 (keep) where the positive-class probability is at least ``threshold``."""
     return (np.asarray(probabilities, dtype=float) >= threshold).astype(int)

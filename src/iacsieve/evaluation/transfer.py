@@ -13,7 +13,7 @@ from iacsieve import paths
 from iacsieve.atomic import atomic_write_json
 from iacsieve.data.corpus import records_from_labelled_corpus
 from iacsieve.data.pipeline import source_folder
-from iacsieve.evaluation.metrics import apply_threshold, filter_metrics
+from iacsieve.evaluation.metrics import apply_threshold, filter_metrics, headline
 from iacsieve.evaluation.held_out import scored_groups
 from iacsieve.errors import IacsieveError
 from iacsieve.params import Params
@@ -51,5 +51,6 @@ def run_transfer(params: Params) -> dict:
         "detail": scored_groups(records, kept, params.evaluate),
     }
     atomic_write_json(paths.TRANSFER_DETAILS, result)
-    atomic_write_json(paths.TRANSFER_METRICS, {"transfer_f1": result["f1"], "transfer_glitch_as_is_f1": result["glitch_as_is_f1"]})
+    metrics = {"transfer_f1": result["f1"], "transfer_as_is_f1": result["glitch_as_is_f1"]}
+    atomic_write_json(paths.TRANSFER_METRICS, headline(metrics, params.metrics.prefix))
     return {key: round(result[key], 4) for key in ("f1", "precision", "recall", "glitch_as_is_f1")}

@@ -15,7 +15,7 @@ from iacsieve.atomic import atomic_dir, atomic_write_json
 from iacsieve.champion import CHAMPION_META, write_checksums
 from iacsieve.data.records import read_jsonl
 from iacsieve.errors import IacsieveError
-from iacsieve.evaluation.metrics import apply_threshold, filter_metrics
+from iacsieve.evaluation.metrics import apply_threshold, filter_metrics, headline
 from iacsieve.evaluation.threshold import sweep_thresholds
 from iacsieve.live import plots_logger
 from iacsieve.params import Params, Stage2Params
@@ -94,7 +94,7 @@ def run_stage1_select(params: Params) -> dict:
     }
     atomic_write_json(paths.STAGE1_SELECTION, selection)
     metrics = {"stage1_best_val_f1": ranking[0][1]}
-    atomic_write_json(paths.STAGE1_SELECT_METRICS, metrics)
+    atomic_write_json(paths.STAGE1_SELECT_METRICS, headline(metrics, params.metrics.prefix))
     return {"top": selection["top"], **metrics}
 
 
@@ -108,7 +108,7 @@ def run_stage2_select(params: Params) -> dict:
     atomic_write_json(paths.STAGE2_SELECTION, selection)
     best = rows[0]
     metrics = {"stage2_best_val_f1": best["val_f1"]}
-    atomic_write_json(paths.STAGE2_SELECT_METRICS, metrics)
+    atomic_write_json(paths.STAGE2_SELECT_METRICS, headline(metrics, params.metrics.prefix))
     return {"best": best["run"], "learning_rate": best["learning_rate"], "batch_size": best["batch_size"], **metrics}
 
 
@@ -138,7 +138,8 @@ def run_threshold_sweep(params: Params) -> dict:
                       title="Validation precision / recall / F1 by threshold", y_label="score")
         live.log_sklearn_plot("precision_recall", labels, probabilities, name="precision_recall")
     atomic_write_json(paths.THRESHOLD_DETAILS, result)
-    atomic_write_json(paths.THRESHOLD_METRICS, {"threshold": threshold, "threshold_val_f1": best["f1"]})
+    atomic_write_json(paths.THRESHOLD_METRICS, headline({"threshold": threshold, "threshold_val_f1": best["f1"]},
+                                                       params.metrics.prefix))
     return result
 
 
@@ -163,7 +164,7 @@ def freeze_onnx(staging: Path, meta: dict, params: Params) -> dict:
 
 def run_champion_freeze(params: Params) -> dict:
     """Score each Stage-4 seed on val at the frozen threshold; freeze the median seed to models/champion/."""
-    threshold = json.loads(paths.THRESHOLD_METRICS.read_text(encoding="utf-8"))["threshold"]
+    threshold = json.loads(paths.THRESHOLD_DETAILS.read_text(encoding="utf-8"))["threshold"]
     seeds = params.stage4.seeds
     runs = read_runs(paths.MODELS / "stage4", [str(s) for s in seeds])
     val_by_seed = {}
@@ -217,5 +218,5 @@ def run_champion_freeze(params: Params) -> dict:
     }
     atomic_write_json(paths.CHAMPION_DETAILS, details)
     metrics = {"champion_seed": chosen, "champion_val_f1": f1_by_seed[chosen]}
-    atomic_write_json(paths.CHAMPION_METRICS, metrics)
+    atomic_write_json(paths.CHAMPION_METRICS, headline(metrics, params.metrics.prefix))
     return metrics
