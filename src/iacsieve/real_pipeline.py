@@ -46,6 +46,12 @@ def _up(path: str) -> str:
     return f"../{path}" if path.split("/")[0] in ("stages", "src") else path
 
 
+def _real_plot(plot: dict) -> dict:
+    """A top-level plot of the root pipeline, its title marked as the real pipeline's."""
+    return {name: {**spec, "title": f"Real data: {spec['title']}"} if "title" in spec else spec
+            for name, spec in plot.items()}
+
+
 def derive_real_pipeline(root: dict, project: Path = Path(".")) -> dict:
     """Return the real pipeline's dvc.yaml content for the root pipeline ``root`` (parsed YAML) of ``project``."""
     stages = {"transfer": transfer_stage(project)}
@@ -64,7 +70,7 @@ def derive_real_pipeline(root: dict, project: Path = Path(".")) -> dict:
         if "do" in stage:
             stage["do"] = body
         stages[name] = stage if "do" in stage else body
-    derived = {"stages": stages, "plots": root.get("plots", [])}
+    derived = {"stages": stages, "plots": [_real_plot(plot) for plot in root.get("plots", [])]}
     if "artifacts" in root:
         artifacts = {name: dict(spec) for name, spec in root["artifacts"].items()}
         for spec in artifacts.values():
