@@ -158,7 +158,8 @@ Frozen threshold **{threshold["threshold"]:.2f}**: val precision {threshold["val
 
 {threshold_curve_table()}
 
-Interactive plots: `dvc plots show` (threshold vs precision/recall/F1, PR curve).
+Interactive plots: `dvc plots show` (val F1 and training loss per epoch of every run, threshold vs
+precision/recall/F1, PR curve, test confusion matrix).
 
 ## Stage 4: seeds at the frozen threshold (median val F1 is frozen)
 {markdown_table(["seed", "val F1", ""], seeds)}
