@@ -8,7 +8,11 @@ from collections.abc import Iterable
 from tokenizers import Tokenizer, decoders, models, pre_tokenizers, processors, trainers
 from transformers import PreTrainedTokenizerFast
 
+from iacsieve import paths
 from iacsieve.atomic import atomic_dir
+from iacsieve.data.records import read_jsonl
+from iacsieve.models.inputs import model_text
+from iacsieve.params import Params
 
 BOS, PAD, EOS, UNK, MASK = "<s>", "<pad>", "</s>", "<unk>", "<mask>"
 #: In this order, so that their ids are 0..4 like RoBERTa's (pad 1, eos 2).
@@ -62,3 +66,11 @@ def train_bpe_tokenizer(
     with atomic_dir(out_dir) as staging:
         tokenizer.save_pretrained(staging)
     return tokenizer
+
+
+def run_tokenizer(params: Params) -> dict:
+    """The ``tokenizer`` stage: train the byte-level BPE tokenizer of the tiny-* candidates on the train
+    split's model texts (no torch import: the stage takes about a second)."""
+    texts = [model_text(r) for r in read_jsonl(paths.split_file("train"))]
+    tokenizer = train_bpe_tokenizer(texts, paths.TOKENIZER, params.tokenizer.vocab_size, params.tokenizer.min_frequency)
+    return {"vocab_size": len(tokenizer)}

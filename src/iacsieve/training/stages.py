@@ -95,13 +95,3 @@ def run_stage4(params: Params, seed: int) -> dict:
     """Stage 4: the Stage-3 config with another seed."""
     candidate, config = stage3_config(params)
     return run_training(replace(config, seed=seed), "stage4", str(seed), candidate)
-
-
-def run_tokenizer(params: Params) -> dict:
-    """Train the byte-level BPE tokenizer of the tiny-* candidates on the train split's model texts."""
-    from iacsieve.models.inputs import model_text
-    from iacsieve.models.tokenizer import train_bpe_tokenizer
-
-    texts = [model_text(r) for r in read_jsonl(paths.split_file("train"))]
-    tokenizer = train_bpe_tokenizer(texts, paths.TOKENIZER, params.tokenizer.vocab_size, params.tokenizer.min_frequency)
-    return {"vocab_size": len(tokenizer)}
