@@ -140,7 +140,12 @@ def computed_code_deps(cmd: str, root: Path = Path(".")) -> list[str] | None:
     script = stage_script(cmd)
     if script is None:
         return None
-    return collapse_to_folders(code_closure(Path(script), root), root)
+    return list(_script_deps(Path(script), root))
+
+
+@lru_cache(maxsize=None)
+def _script_deps(script: Path, root: Path) -> tuple[str, ...]:
+    return tuple(collapse_to_folders(code_closure(script, root), root))
 
 
 def _stage_bodies(dvc_yaml: dict) -> Iterable[tuple[str, dict]]:
