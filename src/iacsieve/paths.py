@@ -9,8 +9,10 @@ PROCESSED = Path("data/processed")
 MODELS = Path("models")
 TOKENIZER = MODELS / "tokenizer"
 CHAMPION = MODELS / "champion"
+#: The real-data pipeline's folder (its own params.yaml, dvc.yaml and outputs).
+REAL = Path("real")
 #: The published champion, trained on the labelled corpus of real GLITCH output by the real/ pipeline.
-PUBLISHED_CHAMPION = Path("real") / CHAMPION
+PUBLISHED_CHAMPION = REAL / CHAMPION
 CHECKPOINTS = Path("checkpoints")
 #: DVC metrics: the headline figures `dvc exp show` compares (val/test F1, precision, recall, threshold...).
 METRICS = Path("metrics")

@@ -11,37 +11,27 @@ import argparse
 import json
 import re
 import sys
-from collections.abc import Callable
 from pathlib import Path
 
 from iacsieve import paths
 from iacsieve.evaluation.tables import per_group_f1_table, test_results_table
 
 README = Path("README.md")
-REAL = Path("real")
 
 
 def _load(path: Path) -> dict:
     return json.loads(path.read_text(encoding="utf-8"))
 
 
-def _pipeline_tables(folder: Path) -> dict[str, Callable[[], str]]:
-    def details(name: str) -> dict:
-        return _load(folder / paths.DETAILS / f"{name}.json")
-
-    return {
-        "test": lambda: test_results_table(details("test"), details("baselines")),
-        "per-group": lambda: per_group_f1_table(details("test"), details("baselines")),
-    }
-
-
 def rendered_tables(project: Path = Path(".")) -> dict[str, str]:
-    """Every results table, by marker name (``sample-test``, ``real-test``, ``real-per-group``...)."""
+    """Every results table, by marker name: ``<pipeline>-test`` and ``<pipeline>-per-group`` for the
+    default pipeline (``sample``) and the real-data one (``real``)."""
     tables = {}
-    for prefix, folder in (("sample", project), ("real", project / REAL)):
-        for name, render in _pipeline_tables(folder).items():
-            tables[f"{prefix}-{name}"] = render
-    return {name: render() for name, render in tables.items()}
+    for pipeline, folder in (("sample", project), ("real", project / paths.REAL)):
+        test, baselines = _load(folder / paths.TEST_DETAILS), _load(folder / paths.BASELINE_DETAILS)
+        tables[f"{pipeline}-test"] = test_results_table(test, baselines)
+        tables[f"{pipeline}-per-group"] = per_group_f1_table(test, baselines)
+    return tables
 
 
 def _block(name: str) -> re.Pattern:

@@ -16,7 +16,8 @@ from pathlib import Path
 
 import yaml
 
-REAL_DIR = Path("real")
+from iacsieve import paths
+
 CORPUS_LINK = "corpus"  # real/corpus -> the labelled corpus folder (made by `make repro-real`)
 CORPUS_DEPS = [f"{CORPUS_LINK}/detections.jsonl", f"{CORPUS_LINK}/sources.tsv"]
 SAMPLE_CHAMPION = "../models/champion"  # the default pipeline's champion, seen from real/
@@ -88,7 +89,7 @@ def real_dvc_yaml_text(root_dvc_yaml: Path = Path("dvc.yaml")) -> str:
 
 def main() -> int:
     """Write real/dvc.yaml from dvc.yaml (run from the project root)."""
-    target = REAL_DIR / "dvc.yaml"
+    target = paths.REAL / "dvc.yaml"
     target.write_text(real_dvc_yaml_text(), encoding="utf-8")
     print(f"wrote {target}", file=sys.stderr)
     return 0

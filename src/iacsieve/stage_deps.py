@@ -109,8 +109,9 @@ def collapse_to_folders(files: set[Path], root: Path = Path(".")) -> list[str]:
 
     Entry scripts come first, then the package's files and folders, each group sorted.
     """
-    def modules_under(folder: Path) -> set[Path]:
-        return {p.relative_to(root) for p in (root / folder).rglob("*.py") if "__pycache__" not in p.parts}
+    @lru_cache(maxsize=None)
+    def modules_under(folder: Path) -> frozenset[Path]:
+        return frozenset(p.relative_to(root) for p in (root / folder).rglob("*.py") if "__pycache__" not in p.parts)
 
     chosen: set[Path] = set()
     for path in files:
@@ -170,14 +171,14 @@ def stale_stages(dvc_yaml: dict, root: Path = Path("."), prefix: str = "") -> di
     return stale
 
 
-def rewrite_code_deps(dvc_yaml: dict, root: Path = Path("."), prefix: str = "") -> None:
+def rewrite_code_deps(dvc_yaml: dict, root: Path = Path(".")) -> None:
     """Replace each stage's code deps in place by the computed ones, first; data deps follow unchanged."""
     for _, body in _stage_bodies(dvc_yaml):
         computed = computed_code_deps(body["cmd"], root)
         if computed is None:
             continue
         data = [d for d in body.get("deps", []) if not is_code_dep(d)]
-        body["deps"][:] = [prefix + d for d in computed] + data
+        body["deps"][:] = computed + data
 
 
 def _round_trip_yaml():
@@ -200,11 +201,12 @@ def main(argv: list[str] | None = None) -> int:
     document = yaml.load(dvc_yaml_path)
     stale = stale_stages(document)
     if check:
-        from iacsieve.real_pipeline import REAL_DIR, real_dvc_yaml_text
+        from iacsieve.paths import REAL
+        from iacsieve.real_pipeline import real_dvc_yaml_text
 
         for name, (listed, expected) in stale.items():
             print(f"dvc.yaml: stage {name}: code deps {listed} should be {expected}", file=sys.stderr)
-        real_current = (REAL_DIR / "dvc.yaml").read_text(encoding="utf-8") == real_dvc_yaml_text()
+        real_current = (REAL / "dvc.yaml").read_text(encoding="utf-8") == real_dvc_yaml_text()
         if not real_current:
             print("real/dvc.yaml: out of date; run `python -m iacsieve.stage_deps`", file=sys.stderr)
         return 1 if stale or not real_current else 0

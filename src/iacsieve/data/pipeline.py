@@ -15,7 +15,6 @@ from iacsieve.params import Params
 from iacsieve.smells import TECHS
 
 
-
 def run_sample(params: Params) -> dict:
     """Generate the embedded sample corpus into data/raw/sample/ and return its statistics."""
     from iacsieve.data.sample import generate_sample

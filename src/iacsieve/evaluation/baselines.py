@@ -13,8 +13,8 @@ import re
 from iacsieve import paths
 from iacsieve.atomic import atomic_write_json
 from iacsieve.data.records import read_jsonl
-from iacsieve.evaluation.metrics import apply_threshold, headline
 from iacsieve.evaluation.held_out import scored_groups
+from iacsieve.evaluation.metrics import apply_threshold, headline
 from iacsieve.evaluation.threshold import sweep_thresholds
 from iacsieve.params import Params
 from iacsieve.smells import HARD_CODED_SECRET, HTTP_WITHOUT_TLS, SUSPICIOUS_COMMENT, WEAK_CRYPTO

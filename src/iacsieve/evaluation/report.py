@@ -7,11 +7,10 @@ from pathlib import Path
 
 from iacsieve import paths
 from iacsieve.atomic import atomic_write_json, atomic_write_text
-from iacsieve.params import Params
 from iacsieve.evaluation.tables import BASELINE_LABELS, markdown_table, per_group_f1_table, test_results_table
+from iacsieve.params import Params
 from iacsieve.smells import TECHS
 
-#: Every training run's val F1 and training loss per epoch in one table, for the top-level comparison plots.
 #: dvclive histories of a run, relative to its folder under metrics/: column name -> (file, column in it).
 _HISTORIES = {"val_f1": ("plots/metrics/eval/f1.tsv", "f1"), "train_loss": ("plots/metrics/train/loss.tsv", "loss")}
 
@@ -34,8 +33,6 @@ def runs_table(runs: list[dict]) -> str:
         rows.append([r["run"], r["model"], r["learning_rate"], r["batch_size"], r["epochs_run"], r["val_f1"],
                      timing.get("train_seconds"), timing.get("train_samples_per_second"), r["n_parameters"]])
     return markdown_table(["run", "model", "lr", "batch", "epochs run", "val F1", "train s", "samples/s", "params"], rows)
-
-
 
 
 def threshold_curve_table(every: int = 5) -> str:
@@ -64,8 +61,6 @@ def errors_table(test: dict) -> str:
     """The champion's test errors per smell and shape of detection (evaluation.errors)."""
     rows = [[e["smell"], e["shape"], e["n"], e["missed_tp"], e["kept_fp"]] for e in test.get("errors", [])]
     return markdown_table(["smell", "shape", "test detections", "missed TP", "kept FP"], rows)
-
-
 
 
 def transfer_section() -> str:

@@ -13,11 +13,10 @@ from iacsieve import paths
 from iacsieve.atomic import atomic_write_json
 from iacsieve.data.corpus import records_from_labelled_corpus
 from iacsieve.data.pipeline import source_folder
-from iacsieve.evaluation.metrics import apply_threshold, filter_metrics, headline
 from iacsieve.evaluation.held_out import scored_groups
+from iacsieve.evaluation.metrics import apply_threshold, filter_metrics, headline
 from iacsieve.errors import IacsieveError
 from iacsieve.params import Params
-
 
 
 def run_transfer(params: Params) -> dict:

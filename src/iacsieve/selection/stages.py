@@ -34,7 +34,11 @@ def read_runs(stage_folder: Path, names: list[str]) -> dict[str, dict]:
     missing = [name for name in names if not (stage_folder / name / paths.RUN_RECORD).is_file()]
     if missing:
         raise IacsieveError(f"{stage_folder}: no finished run for {', '.join(missing)}; run `dvc repro`")
-    return {name: json.loads((stage_folder / name / paths.RUN_RECORD).read_text(encoding="utf-8")) for name in names}
+    return {name: _run_record(stage_folder / name) for name in names}
+
+
+def _run_record(run_folder: Path) -> dict:
+    return json.loads((run_folder / paths.RUN_RECORD).read_text(encoding="utf-8"))
 
 
 def read_grid_runs(stage_folder: Path, grid: Stage2Params, top: list[str]) -> dict[str, dict]:
@@ -46,7 +50,7 @@ def read_grid_runs(stage_folder: Path, grid: Stage2Params, top: list[str]) -> di
     ignored; a grid point with no run, or with two, stops the stage.
     """
     records = {
-        folder.name: json.loads((folder / paths.RUN_RECORD).read_text(encoding="utf-8"))
+        folder.name: _run_record(folder)
         for folder in sorted(stage_folder.iterdir() if stage_folder.is_dir() else [])
         if not folder.name.startswith(".") and (folder / paths.RUN_RECORD).is_file()
     }
