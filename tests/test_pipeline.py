@@ -95,7 +95,7 @@ def test_exp_show_lists_the_headline_metrics_only(pipeline_repo):
     header = next(csv.reader(io.StringIO(table)))
     # real/ prefixes its metrics (metrics.prefix: real_), so the default pipeline's keep their short names;
     # its params have the same names, so DVC names each of those columns by its file
-    for column in ("threshold", "stage1_best_val_f1", "stage2_best_val_f1", "champion_seed", "test_f1",
+    for column in ("threshold", "stage1_best_cv_f1", "stage2_best_cv_f1", "champion_seed", "test_f1",
                    "tfidf_test_f1", "real_test_f1", "real_transfer_f1",
                    "params.yaml:stage2.learning_rates", "params.yaml:train.learning_rate"):
         assert column in header, column
@@ -114,7 +114,7 @@ def test_plots_render_offline(pipeline_repo, tmp_path):
         assert title in html, title
     curves = json.loads((pipeline_repo / "reports" / "training_curves.json").read_text())
     runs = {row["run"] for row in curves}
-    assert {"stage1/roberta", "stage3", "stage4/41", "stage4/42", "stage4/43"} <= runs
+    assert {"stage1/roberta/fold-1", "stage2/r1-lr0.0003-bs32/fold-3", "stage4/41", "stage4/42", "stage4/43"} <= runs
     confusion = json.loads((pipeline_repo / "plots/test/plots/sklearn/confusion_matrix.json").read_text())
     assert {row["actual"] for row in confusion} == {"FP", "TP"} == {row["predicted"] for row in confusion}
 
@@ -131,13 +131,13 @@ def test_candidate_swap_to_local_hf_checkpoint_is_a_params_change(pipeline_repo,
     import shutil
 
     local = tmp_path / "local-roberta"
-    shutil.copytree(pipeline_repo / "models" / "stage1" / "roberta", local)
+    shutil.copytree(pipeline_repo / "models" / "stage4" / "41", local)
     run(["dvc", "exp", "run", "--temp", "-n", "local-candidate", "stage1_select",
          "-S", f"stage1.candidates.roberta={local}"], pipeline_repo)
     table = run(["dvc", "exp", "show", "--csv"], pipeline_repo).stdout
     row = next(r for r in csv.DictReader(io.StringIO(table)) if r.get("Experiment") == "local-candidate")
     assert row["params.yaml:stage1.candidates.roberta"] == str(local)
-    assert float(row["stage1_best_val_f1"]) > 0.5
+    assert float(row["stage1_best_cv_f1"]) > 0.5
 
 
 def test_flagged_line_alone_does_not_separate_the_test_split(pipeline_repo):

@@ -89,8 +89,10 @@ def write_run(
 ) -> None:
     run_folder = folder / name
     run_folder.mkdir(parents=True)
+    entry = {"cv_f1_mean": val_f1, "cv_f1_sd": 0.01, "cv_f1_pooled": val_f1}
     record = {
-        "run": f"stage2/{name}", "candidate": candidate, "summary": {"val_f1": val_f1, "epochs_run": 3},
+        "run": f"stage2/{name}", "candidate": candidate,
+        "cv": {"entries": {candidate: entry, f"{candidate}+tfidf": {**entry, "cv_f1_mean": val_f1 - 0.01}}},
         "config": {"model": f"tiny-{candidate}", "learning_rate": learning_rate, "batch_size": batch_size},
     }
     (run_folder / "iacsieve_run.json").write_text(json.dumps(record))
@@ -117,7 +119,8 @@ def test_stage2_select_reads_only_the_current_grid(tmp_path, monkeypatch):
 
     selection = json.loads((tmp_path / "selected" / "stage2.json").read_text())
     assert [row["run"] for row in selection["runs"]] == [f"stage2/{names[1]}", f"stage2/{names[0]}"]
-    assert result["stage2_best_val_f1"] == 0.75
+    assert result["stage2_best_cv_f1"] == 0.75
+    assert selection["best"]["entry"] == "roberta" and selection["best"]["hybrid"] is False
     shutil.rmtree(stage2 / names[0])
     with pytest.raises(IacsieveError, match=f"no finished run for rank 1 \\(roberta\\), learning rate {rates[0]}, "):
         run_stage2_select(params)

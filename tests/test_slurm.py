@@ -28,7 +28,7 @@ SWEEP_PARAMS = deep_update(dict(FAST_PARAMS), {
 
 
 #: Columns of `dvc exp show`: real/ has the same metric and param names, so DVC names each by its file.
-STAGE2_BEST = "stage2_best_val_f1"
+STAGE2_BEST = "stage2_best_cv_f1"
 
 
 def experiments(repo: Path) -> list[dict]:

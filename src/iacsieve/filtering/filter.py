@@ -139,7 +139,7 @@ class Filter:
         self.backend = "onnx" if backend == "onnx" or (backend == "auto" and has_onnx) else "torch"
         self.batch_size = batch_size
         self.threads = resolve_threads(threads, self.meta)
-        self._model = self._tokenizer = self._onnx = None
+        self._model = self._tokenizer = self._onnx = self._lexical = None
 
     @classmethod
     def from_pretrained(cls, folder: str | Path, batch_size: int = 64, backend: str = "auto",
@@ -210,7 +210,23 @@ class Filter:
                 chunk = texts[start:start + CHUNK]
                 scores.extend(float(p) for p in self.predict_proba(chunk))
                 bar.update(len(chunk))
-        return scores
+        stacker = self.meta.get("stacker")
+        if stacker is None or not records:
+            return scores
+        from iacsieve.models.lexical import stack
+
+        return [float(p) for p in stack(stacker, scores, self._lexical_model().predict_proba(records))]
+
+    def _lexical_model(self):
+        """A hybrid champion's TF-IDF + LR part, from its plain-JSON file, checked against SHA256SUMS."""
+        if self._lexical is None:
+            import json
+
+            from iacsieve.champion import read_verified
+            from iacsieve.models.lexical import LEXICAL_FILE, LexicalModel
+
+            self._lexical = LexicalModel.from_json(json.loads(read_verified(self.folder, LEXICAL_FILE)))
+        return self._lexical
 
     def filter_glitch(self, glitch_csvs: list[str | Path], scripts_root: str | Path,
                       progress: bool | None = None) -> FilterResult:

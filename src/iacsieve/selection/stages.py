@@ -73,47 +73,62 @@ def read_grid_runs(stage_folder: Path, grid: Stage2Params, top: list[str]) -> di
     return runs
 
 
-def _summary_row(run: dict) -> dict:
-    config, summary = run["config"], run["summary"]
-    return {
-        "run": run["run"],
-        "candidate": run["candidate"],
-        "model": config["model"],
-        "learning_rate": config["learning_rate"],
-        "batch_size": config["batch_size"],
-        "epochs_run": summary.get("epochs_run"),
-        "val_f1": summary["val_f1"],
-        "n_parameters": summary.get("n_parameters"),
-    }
+def _entry_rows(run: dict) -> list[dict]:
+    """One row per entry a CV run judged (the encoder, its hybrid, TF-IDF for reference)."""
+    config = run["config"]
+    return [
+        {"entry": name, "run": run["run"], "candidate": run["candidate"], "model": config["model"],
+         "learning_rate": config["learning_rate"], "batch_size": config["batch_size"], **summary}
+        for name, summary in run["cv"]["entries"].items()
+    ]
+
+
+def _ranked(rows: list[dict]) -> list[dict]:
+    """Rows best first by mean CV F1 (ties: higher pooled F1, then name)."""
+    return sorted(rows, key=lambda r: (-r["cv_f1_mean"], -r["cv_f1_pooled"], r["entry"], r["run"]))
 
 
 def run_stage1_select(params: Params) -> dict:
-    """Rank the Stage-1 candidates by val F1 (argmax rule) and pass the top-k families on."""
+    """Rank the Stage-1 entries (each candidate, and each stacked with TF-IDF + LR) by mean CV F1 and pass
+    the top-k on. TF-IDF alone is listed for reference, never chosen; skipped candidates are listed."""
     runs = read_runs(paths.MODELS / "stage1", list(params.stage1.candidates))
-    ranking = rank_runs({n: r["summary"] for n, r in runs.items()})
+    skipped = {name: run["skipped"] for name, run in runs.items() if "skipped" in run}
+    rows = [row for name, run in runs.items() if name not in skipped for row in _entry_rows(run)]
+    reference = [r for r in rows if r["entry"] == "tfidf"][:1]
+    ranking = _ranked([r for r in rows if r["entry"] != "tfidf"])
+    if not ranking:
+        raise IacsieveError("stage1: every candidate was skipped; nothing to choose from")
+    top_k = min(params.stage1.top_k, len(ranking))
     selection = {
-        "rule": "argmax val F1",
-        "top": [name for name, _ in ranking[: params.stage1.top_k]],
-        "runs": [_summary_row(runs[name]) for name, _ in ranking],
+        "rule": f"argmax mean F1 over {params.cv.folds} repository-grouped CV folds of train + val",
+        "top": [row["entry"] for row in ranking[:top_k]],
+        "runs": ranking,
+        "reference": reference,
+        "skipped": skipped,
     }
     atomic_write_json(paths.STAGE1_SELECTION, selection)
-    metrics = {"stage1_best_val_f1": ranking[0][1]}
+    metrics = {"stage1_best_cv_f1": ranking[0]["cv_f1_mean"]}
     atomic_write_json(paths.STAGE1_SELECT_METRICS, headline(metrics, params.metrics.prefix))
     return {"top": selection["top"], **metrics}
 
 
 def run_stage2_select(params: Params) -> dict:
-    """Pick the Stage-2 grid point with the best val F1 (among the runs of the current grid only)."""
+    """Pick the Stage-2 grid point with the best mean CV F1 (among the runs of the current grid only), for
+    the entry Stage 1 passed on (an encoder, or an encoder stacked with TF-IDF + LR)."""
+    from iacsieve.training.stages import split_entry
+
     top = read_selection(paths.STAGE1_SELECTION)["top"]
-    runs = read_grid_runs(paths.MODELS / "stage2", params.stage2, top)
-    ranking = rank_runs({n: r["summary"] for n, r in runs.items()})
-    rows = [_summary_row(runs[name]) for name, _ in ranking]
-    selection = {"rule": "argmax val F1", "best": rows[0], "runs": rows}
+    families = [split_entry(entry)[0] for entry in top]
+    runs = read_grid_runs(paths.MODELS / "stage2", params.stage2, families)
+    wanted = set(top)
+    rows = _ranked([row for run in runs.values() for row in _entry_rows(run) if row["entry"] in wanted])
+    best = {**rows[0], "hybrid": split_entry(rows[0]["entry"])[1]}
+    selection = {"rule": "argmax mean CV F1", "best": best, "runs": rows}
     atomic_write_json(paths.STAGE2_SELECTION, selection)
-    best = rows[0]
-    metrics = {"stage2_best_val_f1": best["val_f1"]}
+    metrics = {"stage2_best_cv_f1": best["cv_f1_mean"]}
     atomic_write_json(paths.STAGE2_SELECT_METRICS, headline(metrics, params.metrics.prefix))
-    return {"best": best["run"], "learning_rate": best["learning_rate"], "batch_size": best["batch_size"], **metrics}
+    return {"best": best["run"], "entry": best["entry"], "learning_rate": best["learning_rate"],
+            "batch_size": best["batch_size"], **metrics}
 
 
 def read_val_scores(run_folder: Path) -> tuple[list[int], list[float]]:
@@ -123,26 +138,42 @@ def read_val_scores(run_folder: Path) -> tuple[list[int], list[float]]:
 
 
 def run_threshold_sweep(params: Params) -> dict:
-    """Sweep thresholds on Stage-3 val probabilities; write metrics/threshold.json (the threshold and its val F1),
-    details/threshold.json (val precision, recall, F1 at 0.5 too) and the plots."""
-    labels, probabilities = read_val_scores(paths.MODELS / "stage3")
+    """Stage 3: sweep thresholds on the pooled out-of-fold scores of the best Stage-2 config (for a hybrid,
+    first fit the stacker on them); write metrics/threshold.json (the threshold and its pooled CV F1),
+    details/threshold.json (with the stacker's weights) and the plots."""
+    from iacsieve.models.lexical import fit_stacker, stack
+    from iacsieve.training.cv import read_oof
+
+    best = read_selection(paths.STAGE2_SELECTION)["best"]
+    table = read_oof(paths.MODELS / best["run"])
+    labels = table["label"].tolist()
+    stacker = None
+    probabilities = table["encoder"]
+    if best["hybrid"]:
+        stacker = fit_stacker(table["encoder"], table["lexical"], table["label"], params.cv.seed)
+        probabilities = stack(stacker, table["encoder"], table["lexical"])
+    probabilities = probabilities.tolist()
     grid = params.threshold
     threshold, rows = sweep_thresholds(labels, probabilities, grid.min, grid.max, grid.step)
-    best = next(r for r in rows if r["threshold"] == threshold)
+    chosen = next(r for r in rows if r["threshold"] == threshold)
     argmax = filter_metrics(labels, apply_threshold(probabilities, 0.5))
     result = {
         "threshold": threshold,
-        "val_f1": best["f1"],
-        "val_precision": best["precision"],
-        "val_recall": best["recall"],
+        "scores": "pooled out-of-fold scores of train + val",
+        "entry": best["entry"],
+        "run": best["run"],
+        "stacker": stacker,
+        "val_f1": chosen["f1"],
+        "val_precision": chosen["precision"],
+        "val_recall": chosen["recall"],
         "val_f1_at_0.5": argmax["f1"],
     }
     with plots_logger(paths.THRESHOLD_PLOTS) as live:
         live.log_plot("threshold", rows, x="threshold", y=["precision", "recall", "f1"], template="linear",
-                      title="Validation precision / recall / F1 by threshold", y_label="score")
+                      title="Out-of-fold precision / recall / F1 by threshold", y_label="score")
         live.log_sklearn_plot("precision_recall", labels, probabilities, name="precision_recall")
     atomic_write_json(paths.THRESHOLD_DETAILS, result)
-    atomic_write_json(paths.THRESHOLD_METRICS, headline({"threshold": threshold, "threshold_val_f1": best["f1"]},
+    atomic_write_json(paths.THRESHOLD_METRICS, headline({"threshold": threshold, "threshold_cv_f1": chosen["f1"]},
                                                        params.metrics.prefix))
     return result
 
@@ -167,18 +198,30 @@ def freeze_onnx(staging: Path, meta: dict, params: Params) -> dict:
 
 
 def run_champion_freeze(params: Params) -> dict:
-    """Score each Stage-4 seed on val at the frozen threshold; freeze the median seed to models/champion/."""
-    threshold = json.loads(paths.THRESHOLD_DETAILS.read_text(encoding="utf-8"))["threshold"]
+    """Score each Stage-4 seed on val at the frozen threshold (stacked with TF-IDF + LR when Stage 2 chose a
+    hybrid); freeze the median seed to models/champion/."""
+    from iacsieve.models.lexical import LEXICAL_FILE, LexicalModel, stack
+
+    threshold_details = json.loads(paths.THRESHOLD_DETAILS.read_text(encoding="utf-8"))
+    threshold, stacker = threshold_details["threshold"], threshold_details.get("stacker")
+    lexical = None
+    if stacker is not None:
+        lexical = LexicalModel.fit(read_jsonl(paths.split_file("train")), params.baselines.tfidf_c, params.baselines.seed)
+        lexical_val = lexical.predict_proba(read_jsonl(paths.split_file("val")))
     seeds = params.stage4.seeds
     runs = read_runs(paths.MODELS / "stage4", [str(s) for s in seeds])
     val_by_seed = {}
     for seed in seeds:
         labels, probabilities = read_val_scores(paths.MODELS / "stage4" / str(seed))
+        if stacker is not None:
+            probabilities = stack(stacker, probabilities, lexical_val)
         val_by_seed[seed] = filter_metrics(labels, apply_threshold(probabilities, threshold))
     f1_by_seed = {seed: m["f1"] for seed, m in val_by_seed.items()}
     chosen = median_seed(f1_by_seed)
     run = runs[str(chosen)]
     f1_values = sorted(f1_by_seed.values())
+    spec = params.stage1.candidates[run["candidate"]]
+    source_model = params.pretrained.get(spec.model.removeprefix("pretrained:")) if spec.model.startswith("pretrained:") else None
     meta = {
         "threshold": threshold,
         "context_lines": params.preprocess.context_lines,
@@ -190,14 +233,18 @@ def run_champion_freeze(params: Params) -> dict:
         "techs": list(TECHS),
         "source_run": f"stage4/{chosen}",
         "candidate": run["candidate"],
-        "base_model": run["config"]["model"],
+        "base_model": source_model.hub_id if source_model else run["config"]["model"],
+        "pretrained": source_model.model_dump(exclude={"path"}) if source_model else None,
         "train_config": run["config"],
+        "stacker": stacker,
+        "lexical": LEXICAL_FILE if stacker is not None else None,
         "selection": {
             "rule": "median val F1 over seeds at the frozen threshold (tie -> lower seed)",
             "seed": chosen,
             "val_f1_by_seed": {str(s): f for s, f in f1_by_seed.items()},
             "val_f1_min": f1_values[0],
             "val_f1_max": f1_values[-1],
+            "cv": {"entry": threshold_details.get("entry"), "threshold_cv_f1": threshold_details.get("val_f1")},
         },
         "val_metrics": val_by_seed[chosen],
     }
@@ -206,6 +253,8 @@ def run_champion_freeze(params: Params) -> dict:
         for item in source.iterdir():
             if item.name not in RUN_ONLY_FILES and item.is_file():
                 shutil.copy2(item, staging / item.name)
+        if lexical is not None:
+            lexical.save(staging / LEXICAL_FILE)
         if params.filter.onnx:
             meta["onnx"] = freeze_onnx(staging, meta, params)
         (staging / CHAMPION_META).write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")

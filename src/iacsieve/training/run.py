@@ -95,6 +95,8 @@ class TrainConfig:
     seed: int
     threads: int
     trust_remote_code: bool
+    frozen_layers: int
+    bf16: bool
 
 
 def train_run(
@@ -107,6 +109,8 @@ def train_run(
     *,
     run_info: Mapping[str, Any] | None = None,
     callbacks: Sequence[TrainerCallback] = (),
+    select_best: bool = True,
+    save_model: bool = True,
 ) -> dict[str, Any]:
     """Train ``cfg.model`` on ``train_records``, keep the epoch with the best val F1, and save it.
 
@@ -118,13 +122,15 @@ def train_run(
     uninterrupted run, while checkpoints of another cfg or data are discarded. They are removed once ``out_dir`` is written. dvclive logs params, per-epoch
     metrics and a flat summary (``SUMMARY_KEYS``) to ``live_dir`` (never to a ``dvc.yaml``), and
     ``efficiency.json`` beside them holds ``EFFICIENCY_KEYS``; ``live_dir`` too is written whole or not at
-    all. ``callbacks`` are extra ``TrainerCallback``s (tests use them to interrupt a run). Returns the
+    all. ``callbacks`` are extra ``TrainerCallback``s (tests use them to interrupt a run).
+    ``select_best=False`` (cross-validation folds, whose "val" records are the held-out fold) trains every
+    epoch and keeps the last, with no early stopping; ``save_model=False`` writes no weights. Returns the
     summary and the efficiency figures in one dict.
     """
     if not train_records or not val_records:
         raise IacsieveError("a training run needs at least one train and one val record")
     torch.set_num_threads(cfg.threads)
-    _seed_everything(cfg.seed)
+    seed_everything(cfg.seed)
     # Relative stays relative: TrainingArguments (logged by dvclive) then hold no machine-specific path.
     checkpoint_dir = Path(checkpoint_dir)
     resume_from = prepare_checkpoint_dir(checkpoint_dir, run_fingerprint(cfg, train_records, val_records))
@@ -136,10 +142,11 @@ def train_run(
         raise IacsieveError(
             f"max_length {cfg.max_length} exceeds what {cfg.model!r} reads ({tokenizer.model_max_length} tokens)"
         )
-    live = _open_live(checkpoint_dir / LIVE_STAGING, resume=resume_from is not None)
+    live = open_live(checkpoint_dir / LIVE_STAGING, resume=resume_from is not None)
     live.log_params(asdict(cfg))
-    trainer = _build_trainer(cfg, model, tokenizer, train_records, val_records, checkpoint_dir, live, callbacks)
-    model, state, train_seconds = _train_or_reuse(trainer, cfg, checkpoint_dir, resume_from, live)
+    trainer = _build_trainer(cfg, model, tokenizer, train_records, val_records, checkpoint_dir, live, callbacks,
+                             select_best)
+    model, state, train_seconds = _train_or_reuse(trainer, cfg, checkpoint_dir, resume_from, live, select_best)
 
     texts = [model_text(record) for record in val_records]
     probabilities = predict_proba(model, tokenizer, texts, cfg.eval_batch_size, cfg.max_length)
@@ -153,16 +160,16 @@ def train_run(
     efficiency = {
         "train_seconds": round(train_seconds, 3),
         "train_samples_per_second": round(len(train_records) * _epochs_done(state) / max(train_seconds, 1e-9), 3),
-        "peak_memory_mb": round(_peak_memory_mb(), 1),
+        "peak_memory_mb": round(peak_memory_mb(), 1),
     }
     record = {**(run_info or {}), "config": asdict(cfg), "summary": summary}
-    _save_best(model, tokenizer, val_records, labels, probabilities, record, out_dir)
+    save_run(model if save_model else None, tokenizer, val_records, labels, probabilities, record, out_dir)
     # Replaces dvclive's nested last-epoch values ("eval": {"f1": …}) with the flat run summary, at the
     # step of the last epoch (a run resumed after its last epoch has logged nothing in this session).
     live.summary = dict(summary)
     live.step = summary["epochs_run"] - 1
     live.make_summary()
-    _publish_live(Path(live.dir), efficiency, live_dir)
+    publish_live(Path(live.dir), efficiency, live_dir)
     _remove_checkpoints(checkpoint_dir)
     return {**summary, **efficiency}
 
@@ -176,6 +183,7 @@ def _build_trainer(
     checkpoint_dir: Path,
     live: Live,
     callbacks: Sequence[TrainerCallback],
+    select_best: bool = True,
 ) -> Trainer:
     """Trainer over tokenised records with dynamic padding, early stopping on val F1 and dvclive logging."""
     train_set = _encode(tokenizer, train_records, cfg.max_length)
@@ -183,22 +191,23 @@ def _build_trainer(
     val_set = _encode(tokenizer, val_records, cfg.max_length)
     lengths = [len(ids) for ids in val_set["input_ids"]]
     val_set = val_set.select(sorted(range(len(lengths)), key=lengths.__getitem__))
-    early_stopping = EarlyStoppingCallback(early_stopping_patience=cfg.patience, early_stopping_threshold=cfg.min_delta)
+    stopping = [EarlyStoppingCallback(early_stopping_patience=cfg.patience, early_stopping_threshold=cfg.min_delta)]
     return _EpochLogTrainer(
         model=model,
-        args=_training_arguments(cfg, checkpoint_dir),
+        args=_training_arguments(cfg, checkpoint_dir, select_best),
         train_dataset=train_set,
         eval_dataset=val_set,
         data_collator=DataCollatorWithPadding(tokenizer, pad_to_multiple_of=8 if torch.cuda.is_available() else None),
         processing_class=tokenizer,
         compute_metrics=_eval_metrics,
         preprocess_logits_for_metrics=_logits_only,
-        callbacks=[early_stopping, _TrainClock(), DVCLiveCallback(live=live), *callbacks],
+        callbacks=[*(stopping if select_best else []), _TrainClock(), DVCLiveCallback(live=live), *callbacks],
     )
 
 
 def _train_or_reuse(
-    trainer: Trainer, cfg: TrainConfig, checkpoint_dir: Path, resume_from: Path | None, live: Live
+    trainer: Trainer, cfg: TrainConfig, checkpoint_dir: Path, resume_from: Path | None, live: Live,
+    select_best: bool = True,
 ) -> tuple[PreTrainedModel, TrainerState, float]:
     """Train (from scratch or from ``resume_from``) and return the best model, final state and seconds.
 
@@ -210,7 +219,8 @@ def _train_or_reuse(
         return trainer.model, trainer.state, _running_clock(trainer).seconds()
     state = TrainerState.load_from_json(str(resume_from / TRAINER_STATE_FILE))
     if _training_ended(state, cfg):
-        best = checkpoint_dir / f"checkpoint-{state.best_global_step}"
+        kept = state.best_global_step if select_best else state.global_step
+        best = checkpoint_dir / f"checkpoint-{kept}"
         model = AutoModelForSequenceClassification.from_pretrained(best, use_safetensors=True)
         return model, state, _stored_clock_seconds(state)
     # dvclive may have logged epochs after this checkpoint: they are trained again, so forget them.
@@ -319,10 +329,10 @@ class _TrainClock(TrainerCallback, ExportableState):
         return {"args": {"seconds_before": self.seconds()}, "attributes": {}}
 
 
-def _training_arguments(cfg: TrainConfig, checkpoint_dir: Path) -> TrainingArguments:
-    """Trainer settings: evaluate, log and checkpoint every epoch; keep the best epoch by val F1."""
+def _training_arguments(cfg: TrainConfig, checkpoint_dir: Path, select_best: bool = True) -> TrainingArguments:
+    """Trainer settings: evaluate, log and checkpoint every epoch; keep the best epoch by val F1 (or the last)."""
     cuda = torch.cuda.is_available()
-    bf16 = cuda and torch.cuda.is_bf16_supported()
+    bf16 = (cuda and torch.cuda.is_bf16_supported()) or (cfg.bf16 and not cuda)
     return TrainingArguments(
         output_dir=str(checkpoint_dir),
         learning_rate=cfg.learning_rate,
@@ -340,7 +350,7 @@ def _training_arguments(cfg: TrainConfig, checkpoint_dir: Path) -> TrainingArgum
         # Keeps the latest checkpoint (to resume from) and the best one, or the one before the latest.
         # (A limit of 1 would delete the latest at the end, and a run killed then would retrain.)
         save_total_limit=2,
-        load_best_model_at_end=True,
+        load_best_model_at_end=select_best,
         metric_for_best_model="f1",
         greater_is_better=True,
         restore_callback_states_from_checkpoint=True,
@@ -356,7 +366,7 @@ def _training_arguments(cfg: TrainConfig, checkpoint_dir: Path) -> TrainingArgum
     )
 
 
-def _open_live(live_dir: str | os.PathLike, *, resume: bool) -> Live:
+def open_live(live_dir: str | os.PathLike, *, resume: bool) -> Live:
     """dvclive logger for ``live_dir`` that writes no dvc.yaml, saves no experiment and makes no report."""
     try:
         return Live(dir=str(live_dir), dvcyaml=False, save_dvc_exp=False, report=None, resume=resume)
@@ -365,7 +375,7 @@ def _open_live(live_dir: str | os.PathLike, *, resume: bool) -> Live:
         raise IacsieveError(f"dvclive cannot start in this git repository ({error}): make a first commit") from error
 
 
-def _publish_live(staging: Path, efficiency: dict[str, float], live_dir: str | os.PathLike) -> None:
+def publish_live(staging: Path, efficiency: dict[str, float], live_dir: str | os.PathLike) -> None:
     """Copy dvclive's finished folder and ``efficiency.json`` to ``live_dir``, replacing it whole."""
     with atomic_dir(live_dir) as published:
         shutil.copytree(staging, published, dirs_exist_ok=True)
@@ -381,7 +391,7 @@ def _forget_logged_steps(live: Live, first: int) -> None:
         atomic_write_text(history, "\n".join([header, *kept]) + "\n")
 
 
-def _seed_everything(seed: int) -> None:
+def seed_everything(seed: int) -> None:
     """Seed Python, NumPy and torch; ask cuDNN for deterministic kernels (CPU kernels already are)."""
     set_seed(seed)
     torch.backends.cudnn.deterministic = True
@@ -453,15 +463,15 @@ def _stored_clock_seconds(state: TrainerState) -> float:
     return float(stored.get("args", {}).get("seconds_before", 0.0))
 
 
-def _peak_memory_mb() -> float:
+def peak_memory_mb() -> float:
     """Peak GPU memory allocated by torch on CUDA, otherwise the process's peak resident set size."""
     if torch.cuda.is_available():
         return torch.cuda.max_memory_allocated() / 2**20
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux reports KiB
 
 
-def _save_best(
-    model: PreTrainedModel,
+def save_run(
+    model: PreTrainedModel | None,
     tokenizer,
     val_records: Sequence[Record],
     labels: Sequence[int],
@@ -469,14 +479,16 @@ def _save_best(
     record: dict[str, Any],
     out_dir: str | os.PathLike,
 ) -> None:
-    """Write model, tokenizer, val scores and the run record to ``out_dir``, replacing it whole."""
+    """Write model and tokenizer (unless ``model`` is None), val scores and the run record to ``out_dir``,
+    replacing it whole."""
     lines = [
         json.dumps({"id": record["id"], "label": label, "proba": float(proba)})
         for record, label, proba in zip(val_records, labels, probabilities, strict=True)
     ]
     with atomic_dir(out_dir) as staging:
-        model.save_pretrained(staging, safe_serialization=True)
-        tokenizer.save_pretrained(staging)
+        if model is not None:
+            model.save_pretrained(staging, safe_serialization=True)
+            tokenizer.save_pretrained(staging)
         (staging / paths.VAL_SCORES).write_text("\n".join(lines) + "\n", encoding="utf-8")
         (staging / paths.RUN_RECORD).write_text(json.dumps(record, indent=2, sort_keys=True) + "\n", encoding="utf-8")
 
