@@ -68,12 +68,24 @@ def cbreak(fd: int) -> Iterator[None]:
         termios.tcsetattr(fd, termios.TCSADRAIN, saved)
 
 
-def read_key(fd: int) -> str:
-    """One key press; an escape sequence (arrows, ...) reads as ``""``."""
-    data = os.read(fd, 32)
-    if not data:
-        raise EOFError
-    return "" if data.startswith(b"\x1b") else data.decode(errors="replace")[:1]
+class KeyReader:
+    """Key presses from ``fd`` one at a time, none lost when several arrive in one read (fast typing,
+    pasted keys); an escape sequence (arrows, ...) reads as ``""``."""
+
+    def __init__(self, fd: int):
+        self.fd = fd
+        self.pending = b""
+
+    def __call__(self) -> str:
+        if not self.pending:
+            self.pending = os.read(self.fd, 64)
+            if not self.pending:
+                raise EOFError
+        if self.pending.startswith(b"\x1b"):
+            self.pending = b""
+            return ""
+        key, self.pending = self.pending[:1], self.pending[1:]
+        return key.decode(errors="replace")
 
 
 def read_line(fd: int, console: Console, prompt: str) -> str:
@@ -104,12 +116,13 @@ def run_terminal(session: LabelSession, threshold: float | None, notes: list[str
     note = "  ".join(notes)
     reason = ""
     answered_before = session.answered
+    read_key = KeyReader(fd)
     with cbreak(fd):
         while session.item is not None:
             console.clear()
             console.print(screen(session, threshold, reason, note))
             note = ""
-            key = read_key(fd).lower()
+            key = read_key().lower()
             if key in ("t", "f"):
                 session.answer("TP" if key == "t" else "FP", reason)
                 reason = ""
@@ -121,6 +134,7 @@ def run_terminal(session: LabelSession, threshold: float | None, notes: list[str
                     note = "nothing to go back to in this run"
                 reason = ""
             elif key == "r":
+                read_key.pending = b""  # the reason is typed in the terminal's line mode
                 reason = read_line(fd, console, "reason (Enter to keep, ≤ 20 words): ") or reason
             elif key == "q":
                 break
