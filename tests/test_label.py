@@ -155,6 +155,15 @@ def test_ten_answers_one_undo_kill_and_resume_at_answer_11(team, tmp_path, termi
     for record in written:
         assert record["window"][record["line"] - record["window_start"]].strip() == record["glitch_snippet"]
 
+    # ... and `make repro-real REAL_CORPUS="<public> <this corpus>"` links and merges it (its preprocess stage)
+    from test_corpora import SHARED, pipeline_folder, read_jsonl, stage
+
+    if (SHARED / "detections.jsonl").is_file():
+        work = pipeline_folder(tmp_path, [SHARED, out])
+        assert stage(work, "preprocess").returncode == 0
+        merged = read_jsonl(work / "data/interim/detections.jsonl")
+        assert {r["id"] for r in merged if r.get("corpus") == "corpus-2"} == {r["id"] for r in written}
+
 
 def test_uncertainty_order_spreads_across_files():
     from iacsieve.data.glitch import Detection
