@@ -1,5 +1,6 @@
 # Two commands: `make repro` (install + run the pipeline) and `make test` (install + the whole test suite).
-# `make repro-real` runs the real-data pipeline (real/) on the labelled corpus at $(REAL_CORPUS).
+# `make repro-real` runs the real-data pipeline (real/) on the labelled corpus at $(REAL_CORPUS); several
+# folders (REAL_CORPUS="<public> <team>") are merged by detection id (real/params.yaml data.corpora: held_out).
 PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
@@ -31,12 +32,11 @@ $(STAMP): pyproject.toml
 repro: $(STAMP)
 	$(BIN)/dvc repro
 
-# real/corpus links to the corpus; `dvc repro transfer` first scores the sample champion on it (running
-# the root pipeline up to champion_freeze if needed), then the whole real DAG runs.
+# real/corpus links to the first corpus, real/corpus-2, ... to the others, real/corpora.json lists them with
+# their hashes; `dvc repro transfer` first scores the sample champion on real/corpus (running the root
+# pipeline up to champion_freeze if needed), then the whole real DAG runs.
 repro-real: $(STAMP) pretrained
-	@test -f "$(REAL_CORPUS)/detections.jsonl" -a -f "$(REAL_CORPUS)/sources.tsv" || \
-	  { echo "repro-real: no labelled corpus at $(REAL_CORPUS) (set REAL_CORPUS=<folder>)" >&2; exit 2; }
-	ln -sfn "$(abspath $(REAL_CORPUS))" real/corpus
+	$(BIN)/python -m iacsieve.data.corpora real $(REAL_CORPUS)
 	cd real && $(abspath $(BIN))/dvc repro transfer && $(abspath $(BIN))/dvc repro
 
 # Each stage's code deps, recomputed from what its script imports, then real/dvc.yaml derived from dvc.yaml.

@@ -65,6 +65,28 @@ def build_parser() -> argparse.ArgumentParser:
     filter_cmd.add_argument("--batch-size", type=int, default=64)
     filter_cmd.add_argument("--force", action="store_true", help="overwrite an existing output file")
 
+    label_cmd = commands.add_parser(
+        "label", help="label GLITCH detections TP/FP in the terminal, into a corpus pipelines can train on",
+        description="Show GLITCH detections one at a time (most uncertain for the champion first) and write your "
+                    "TP/FP answers to a labelled corpus (real-corpus format). Rerun to resume.")
+    label_cmd.add_argument("csvs", nargs="*", type=Path, metavar="CSV", help="GLITCH --csv output files")
+    label_cmd.add_argument("--glitch", action="append", default=[], type=Path, metavar="CSV",
+                           help="GLITCH --csv output (repeat for several)")
+    label_cmd.add_argument("--scripts", required=True, type=Path, metavar="DIR",
+                           help="the folder GLITCH was run from: PATHs in the CSV are relative to it")
+    label_cmd.add_argument("-o", "--output", required=True, type=Path, metavar="DIR",
+                           help="the corpus folder to write (new, empty, or a corpus to add to / resume)")
+    label_cmd.add_argument("--model", type=Path,
+                           help="champion folder for the scores (default: as for filter; without one, file order)")
+    label_cmd.add_argument("--order", choices=("uncertainty", "file"), default="uncertainty",
+                           help="uncertainty: scores closest to the threshold first, spread across files; "
+                                "file: by path and line (default: %(default)s)")
+    label_cmd.add_argument("--repo", help="repository name for the records (default: owner/name of the git "
+                                          "remote origin, else the checkout's folder name)")
+    label_cmd.add_argument("--license", default="NOASSERTION", help="SPDX license id recorded (default: %(default)s)")
+    label_cmd.add_argument("--labeller", help="who labels (default: human:<login name>)")
+    label_cmd.add_argument("--backend", choices=BACKENDS, default="auto", help="champion backend (as for filter)")
+
     sweep_cmd = commands.add_parser("sweep", help="one DVC experiment per grid point of sweeps.<stage> in params.yaml")
     sweep_cmd.add_argument("stage", help="a key of sweeps: in params.yaml, e.g. stage2")
     sweep_cmd.add_argument("--grid", default="default", help="grid name under sweeps.<stage>.grids (default: %(default)s)")
@@ -108,6 +130,41 @@ def run_filter(args: argparse.Namespace) -> int:
     findings = result.findings(codes)
     print(f"iacsieve filter: {result.summary()}", file=sys.stderr)
     return EXIT_FINDINGS if findings and not args.exit_zero else 0
+
+
+def run_label(args: argparse.Namespace) -> None:
+    """Label detections interactively into the corpus at ``args.output``; print a closing summary line."""
+    import getpass
+
+    from iacsieve.errors import IacsieveError
+    from iacsieve.labelling.items import order_items, read_label_input
+    from iacsieve.labelling.session import LabelSession
+    from iacsieve.labelling.store import LabelStore
+    from iacsieve.labelling.terminal import run_terminal
+
+    glitch = [*args.glitch, *args.csvs]
+    if not glitch:
+        raise IacsieveError("no GLITCH CSV given (--glitch CSV or CSV arguments)")
+    notes = []
+    model = args.model
+    if model is None:
+        model = default_model()
+        if not model.is_dir():
+            notes.append(f"no champion at {model}: scores shown as -, detections in file order")
+            model = None
+    elif not model.is_dir():
+        raise IacsieveError(f"--model {model}: no champion folder there")
+    data = read_label_input(glitch, args.scripts, model, repo=args.repo, backend=args.backend)
+    if not data.items:
+        raise IacsieveError(f"{glitch[0]}: no detections of the four trained smells to label")
+    labeller = args.labeller or f"human:{getpass.getuser()}"
+    store = LabelStore(args.output, data.checkout, args.license, labeller)
+    skipped = sum(data.skipped.values())
+    if skipped:
+        notes.append(f"{skipped} GLITCH rows not asked (" +
+                     ", ".join(f"{n} {why}" for why, n in sorted(data.skipped.items())) + ")")
+    session = LabelSession(order_items(data.items, data.threshold, args.order), store)
+    print(f"iacsieve label: {run_terminal(session, data.threshold, notes)}")
 
 
 def run_sweep(args: argparse.Namespace) -> None:
@@ -155,7 +212,7 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")  # keep stderr to our one-line messages
     os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
     args = build_parser().parse_args(argv)
-    handlers = {"filter": run_filter, "sweep": run_sweep, "sweep-task": run_sweep_task}
+    handlers = {"filter": run_filter, "label": run_label, "sweep": run_sweep, "sweep-task": run_sweep_task}
     status: list[int] = []
 
     def handle() -> None:

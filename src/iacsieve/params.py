@@ -25,10 +25,19 @@ class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+class CorpusParams(_Section):
+    """A labelled corpus merged with ``data.source`` (real pipeline): its link in real/ and whether its
+    repositories are held out (test split only, reported as their own group)."""
+
+    link: Annotated[str, Field(pattern=r"^corpus(-[2-9]|-[1-9][0-9]+)?$")]
+    held_out: bool = False
+
+
 class DataParams(_Section):
     source: str
     tech: Literal["ansible", "chef", "puppet"] | None = None
     repo_depth: PositiveInt
+    corpora: list[CorpusParams] = []  # real/: held_out marks per corpus link (corpus, corpus-2, ...)
 
 
 class SampleParams(_Section):

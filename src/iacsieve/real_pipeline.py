@@ -20,6 +20,7 @@ from iacsieve import paths
 
 CORPUS_LINK = "corpus"  # real/corpus -> the labelled corpus folder (made by `make repro-real`)
 CORPUS_DEPS = [f"{CORPUS_LINK}/detections.jsonl", f"{CORPUS_LINK}/sources.tsv"]
+CORPORA_MANIFEST = "corpora.json"  # every linked corpus with its hashes (iacsieve.data.corpora, make repro-real)
 SAMPLE_CHAMPION = "../models/champion"  # the default pipeline's champion, seen from real/
 HEADER = (
     "# The real-data pipeline: generated from ../dvc.yaml by `python -m iacsieve.real_pipeline`; do not edit.\n"
@@ -64,7 +65,7 @@ def derive_real_pipeline(root: dict, project: Path = Path(".")) -> dict:
         body["cmd"] = body["cmd"].replace("python stages/", "python ../stages/")
         deps = [_up(dep) for dep in body.get("deps", [])]
         if name == "preprocess":
-            deps = [dep for dep in deps if not dep.startswith("data/raw")] + CORPUS_DEPS
+            deps = [dep for dep in deps if not dep.startswith("data/raw")] + CORPUS_DEPS + [CORPORA_MANIFEST]
         if name == "report":
             deps.append("details/transfer.json")
         body["deps"] = deps

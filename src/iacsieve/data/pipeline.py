@@ -6,10 +6,11 @@ from pathlib import Path
 
 from iacsieve import paths
 from iacsieve.atomic import atomic_dir, atomic_write_json
+from iacsieve.data.corpora import merge_corpora, read_manifest
 from iacsieve.data.corpus import is_labelled_corpus, records_from_labelled_corpus
 from iacsieve.data.preprocess import PreprocessResult, records_from_glitch, records_from_reference_jsonl
 from iacsieve.data.records import read_jsonl, write_jsonl
-from iacsieve.data.split import SPLITS, split_by_repository, split_statistics
+from iacsieve.data.split import SPLITS, check_disjoint_splits, split_by_repository, split_statistics
 from iacsieve.errors import IacsieveError
 from iacsieve.params import Params
 from iacsieve.smells import TECHS
@@ -32,7 +33,8 @@ def read_source(params: Params) -> PreprocessResult:
     """Build labelled records from the data source.
 
     A source folder holds a labelled corpus of real GLITCH output (``detections.jsonl`` beside
-    ``sources.tsv``), GLITCH output (``glitch/*.csv``, paths relative to the folder, plus
+    ``sources.tsv``; with the several corpora of ``corpora.json`` beside it, merged: see
+    ``iacsieve.data.corpora``), GLITCH output (``glitch/*.csv``, paths relative to the folder, plus
     ``labels.csv``), or the reference research's JSONL files (``*.jsonl``).
     """
     folder = source_folder(params)
@@ -40,6 +42,11 @@ def read_source(params: Params) -> PreprocessResult:
         raise IacsieveError(f"params.yaml: data.source: {folder} is not a folder")
     pre = params.preprocess
     if is_labelled_corpus(folder):
+        links = read_manifest(folder.parent)
+        held_out = {c.link for c in params.data.corpora if c.held_out}
+        if links is not None and folder.name == links[0] and (len(links) > 1 or held_out):
+            return merge_corpora(folder.parent, links, held_out, pre.context_lines, pre.max_line_chars,
+                                 pre.neighbour_chars)
         return records_from_labelled_corpus(folder, pre.context_lines, pre.max_line_chars, pre.neighbour_chars)
     csvs = sorted((folder / "glitch").glob("*.csv"))
     jsonls = sorted(folder.glob("*.jsonl"))
@@ -73,13 +80,26 @@ def run_preprocess(params: Params) -> dict:
 
 
 def run_split(params: Params) -> dict:
-    """Write train/val/test JSONL (and test per technology) plus details/data.json."""
+    """Write train/val/test JSONL (and test per technology) plus details/data.json.
+
+    Records marked ``held_out`` (a held-out corpus) go to test only; records of other corpora with the same
+    file content as a held-out one are dropped (counted in details/data.json under ``held_out``)."""
     records = read_jsonl(paths.DETECTIONS)
     unlabelled = next((r for r in records if r.get("label") not in (0, 1)), None)
     if unlabelled is not None:
         raise IacsieveError(f"{paths.DETECTIONS}: record {unlabelled.get('id')} has no TP/FP label")
     split = params.split
+    held_out = [r for r in records if r.get("held_out")]
+    dropped = 0
+    if held_out:  # a held-out corpus: test only; records elsewhere with the same file content would leak it
+        held_hashes = {r.get("content_hash") for r in held_out} - {None}
+        rest = [r for r in records if not r.get("held_out")]
+        records = [r for r in rest if r.get("content_hash") not in held_hashes]
+        dropped = len(rest) - len(records)
     splits = split_by_repository(records, split.test_fraction, split.val_fraction, split.seed, split.same_split)
+    if held_out:
+        splits["test"] = splits["test"] + held_out
+        check_disjoint_splits(splits)
     # data/processed is one DVC output: its files appear together or not at all.
     with atomic_dir(paths.PROCESSED) as staging:
         for name in SPLITS:
@@ -88,5 +108,7 @@ def run_split(params: Params) -> dict:
             test_tech = [r for r in splits["test"] if r["tech"] == tech]
             write_jsonl(staging / paths.split_file(f"test_{tech}").name, test_tech)
     stats = split_statistics(splits)
+    if held_out:
+        stats["held_out"] = {"records": len(held_out), "dropped_same_content_elsewhere": dropped}
     atomic_write_json(paths.DATA_DETAILS, stats)
     return stats

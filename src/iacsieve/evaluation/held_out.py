@@ -17,10 +17,13 @@ CLASS_NAMES = ("FP", "TP")
 
 
 def scored_groups(records: list[dict], kept: list[int], evaluate: Params) -> dict:
-    """Metrics (with bootstrap CIs) on all records, per technology and per smell."""
+    """Metrics (with bootstrap CIs) on all records, per technology, per smell and, where several corpora
+    were merged, per added corpus (``corpus:<link>``, with ``held_out`` and GLITCH as-is F1)."""
     groups = {"all": list(range(len(records)))}
     groups |= {tech: [i for i, r in enumerate(records) if r["tech"] == tech] for tech in TECHS}
     groups |= {smell: [i for i, r in enumerate(records) if r["smell"] == smell] for smell in TRAINED_SMELLS}
+    corpora = sorted({r["corpus"] for r in records if r.get("corpus")})  # merged corpora (iacsieve.data.corpora)
+    groups |= {f"corpus:{c}": [i for i, r in enumerate(records) if r.get("corpus") == c] for c in corpora}
     result = {}
     for name, index in groups.items():
         if not index:
@@ -31,6 +34,9 @@ def scored_groups(records: list[dict], kept: list[int], evaluate: Params) -> dic
         intervals = bootstrap_intervals(labels, verdicts, evaluate.bootstrap_resamples, evaluate.bootstrap_seed)
         scores["f1_ci95"] = intervals["f1"]
         scores["fp_reduction_ci95"] = intervals["fp_reduction"]
+        if name.startswith("corpus:"):
+            scores["held_out"] = bool(records[index[0]].get("held_out"))
+            scores["glitch_as_is_f1"] = filter_metrics(labels, [1] * len(labels))["f1"]
         result[name] = scores
     return result
 
