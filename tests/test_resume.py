@@ -19,7 +19,7 @@ STAGE = "stage1_train@roberta"
 
 
 def complete_checkpoints(repo: Path) -> list[Path]:
-    folder = repo / "checkpoints" / "stage1" / "roberta"
+    folder = repo / "checkpoints" / "stage1" / "roberta" / "fold-1"  # Stage 1 cross-validates: fold 1 first
     return sorted(p for p in folder.glob("checkpoint-*") if (p / "trainer_state.json").is_file())
 
 
@@ -37,17 +37,17 @@ def test_killed_training_stage_resumes_to_identical_metrics(pipeline_repo, tmp_p
 
     assert complete_checkpoints(repo)
     assert not (repo / "models" / "stage1" / "roberta").exists()  # nothing half-written for later stages
-    for output in ("metrics.json", "efficiency.json", "plots/metrics"):  # DVC removed them; dvclive stages its own
+    for output in ("fold-1/metrics.json", "fold-1/efficiency.json", "fold-1/plots/metrics"):  # DVC removed them; dvclive stages its own
         assert not (repo / "metrics" / "stage1" / "roberta" / output).exists(), output
 
     run(["dvc", "repro", STAGE], repo)
     assert not complete_checkpoints(repo)  # removed once the model is saved
     ours, reference = (r / "models" / "stage1" / "roberta" for r in (repo, pipeline_repo))
-    assert sha256_file(ours / "model.safetensors") == sha256_file(reference / "model.safetensors")
+    assert sha256_file(ours / "oof.jsonl") == sha256_file(reference / "oof.jsonl")
     # dvclive's files too, per-epoch histories included (they were kept with the checkpoints)
     live = {r: r / "metrics" / "stage1" / "roberta" for r in (repo, pipeline_repo)}
     files = sorted(p.relative_to(live[repo]) for p in live[repo].rglob("*") if p.is_file())
-    assert Path("plots/metrics/eval/f1.tsv") in files and Path("metrics.json") in files
+    assert Path("fold-1/plots/metrics/eval/f1.tsv") in files and Path("fold-3/metrics.json") in files
     assert files == sorted(p.relative_to(live[pipeline_repo]) for p in live[pipeline_repo].rglob("*") if p.is_file())
     for name in files:
         if name.name != "efficiency.json":

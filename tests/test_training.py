@@ -123,6 +123,8 @@ def config(tokenizer_dir: str | None, **changes) -> TrainConfig:
         seed=42,
         threads=1,
         trust_remote_code=False,
+        frozen_layers=0,
+        bf16=False,
     )
     return dataclasses.replace(base, **changes)
 

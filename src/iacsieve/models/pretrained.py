@@ -11,7 +11,6 @@ expected hash.
 
 from __future__ import annotations
 
-import hashlib
 import shutil
 import subprocess
 import sys
@@ -19,19 +18,11 @@ import tempfile
 import zipfile
 from pathlib import Path
 
+from iacsieve.champion import sha256_file as file_sha256
 from iacsieve.errors import IacsieveError
 from iacsieve.params import PRETRAINED_PREFIX, PretrainedParams, read_params_file
 
 WEIGHTS_FILE = "model.safetensors"
-
-
-def file_sha256(path: Path) -> str:
-    """Hex sha256 of the file at ``path``."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def model_folder(spec: PretrainedParams, base: Path = Path(".")) -> Path:
