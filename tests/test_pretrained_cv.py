@@ -66,8 +66,8 @@ def test_one_changed_byte_stops_with_the_file_and_expected_hash(tmp_path):
 
 def test_absent_weights_are_reported_not_raised_by_available(tmp_path):
     spec = _spec(tmp_path / "nowhere", "0" * 64)
-    assert not pretrained.available("pretrained:m", {"m": spec})
-    assert pretrained.available("tiny-roberta", {"m": spec})
+    assert pretrained.unavailable("pretrained:m", {"m": spec}) == pretrained.missing_message(tmp_path / "nowhere", spec)
+    assert pretrained.unavailable("tiny-roberta", {"m": spec}) is None
     with pytest.raises(IacsieveError, match="make install.*some-wheel==1.0.*org/model"):
         pretrained.resolve("pretrained:m", {"m": spec})
 

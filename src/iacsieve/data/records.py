@@ -30,6 +30,11 @@ def write_jsonl(path: str | Path, records: Iterable[dict]) -> int:
 
 def read_jsonl(path: str | Path) -> list[dict]:
     """Read JSON lines; a line that is not a JSON object raises ``IacsieveError`` naming file and line."""
+    return [value for _, value in numbered_jsonl(path)]
+
+
+def numbered_jsonl(path: str | Path) -> list[tuple[int, dict]]:
+    """(line number, object) of each non-blank line, for checks that name the line; errors as ``read_jsonl``."""
     records = []
     try:
         handle = open(path, encoding="utf-8")
@@ -46,7 +51,7 @@ def read_jsonl(path: str | Path) -> list[dict]:
                     raise IacsieveError(f"{path}: line {number}: not valid JSON ({exc.msg})") from None
                 if not isinstance(value, dict):
                     raise IacsieveError(f"{path}: line {number}: expected a JSON object")
-                records.append(value)
+                records.append((number, value))
         except UnicodeDecodeError as exc:
             raise IacsieveError(f"{path}: not UTF-8 text (byte {exc.start})") from None
     return records

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from iacsieve.atomic import atomic_write_text
 from iacsieve.data.corpus import DETECTIONS_FILE, SOURCES_FILE
+from iacsieve.data.records import numbered_jsonl
 from iacsieve.errors import IacsieveError
 from iacsieve.labelling.items import Checkout, LabelItem
 
@@ -73,14 +74,8 @@ class LabelStore:
         records: dict[str, dict] = {}
         if not path.is_file():
             return records
-        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-            if not line.strip():
-                continue
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise IacsieveError(f"{path}: line {number}: not JSON ({exc.msg})") from None
-            if not isinstance(record, dict) or not isinstance(record.get("id"), str):
+        for number, record in numbered_jsonl(path):
+            if not isinstance(record.get("id"), str):
                 raise IacsieveError(f"{path}: line {number}: a record needs a string field 'id'")
             if record["id"] in records:
                 raise IacsieveError(f"{path}: line {number}: id {record['id']} appears twice")

