@@ -142,7 +142,6 @@ def run_threshold_sweep(params: Params) -> dict:
     details/threshold.json (with the stacker's weights) and the plots."""
     from iacsieve.models.lexical import fit_stacker, stack
 
-
     best = read_selection(paths.STAGE2_SELECTION)["best"]
     table = read_oof(paths.MODELS / best["run"])
     labels = table["label"].tolist()

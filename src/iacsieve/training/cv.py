@@ -118,12 +118,3 @@ def split_entry(entry: str) -> tuple[str, bool]:
     """``minilm+tfidf`` -> (``minilm``, True); ``minilm`` -> (``minilm``, False)."""
     hybrid = entry.endswith(HYBRID_SUFFIX)
     return (entry[: -len(HYBRID_SUFFIX)] if hybrid else entry), hybrid
-
-
-def entry_scores(table: Mapping[str, np.ndarray], hybrid: bool, seed: int) -> np.ndarray:
-    """The out-of-fold scores an entry is judged on: the encoder's, or the cross-fitted hybrid's."""
-    if not hybrid:
-        return table["encoder"]
-    if "lexical" not in table:
-        raise IacsieveError("a hybrid entry needs lexical out-of-fold scores (cv.stack_lexical: true)")
-    return cross_fitted_stack(table["encoder"], table["lexical"], table["label"], table["fold"], seed)

@@ -14,12 +14,13 @@ from pathlib import Path
 import numpy as np
 
 from iacsieve import paths
+from iacsieve.atomic import atomic_write_json
 from iacsieve.data.records import read_jsonl
 from iacsieve.errors import IacsieveError
 from iacsieve.models import pretrained
 from iacsieve.params import TINY_CANDIDATES, Params
 from iacsieve.selection.ranking import read_selection
-from iacsieve.training.cv import HYBRID_SUFFIX, LEXICAL_ENTRY, cv_folds, cv_summary, entry_scores, \
+from iacsieve.training.cv import HYBRID_SUFFIX, LEXICAL_ENTRY, cross_fitted_stack, cv_folds, cv_summary, \
     lexical_out_of_fold, out_of_fold, split_entry, write_cv_run
 from iacsieve.training.run import TrainConfig, train_run
 from iacsieve.training.threads import threads_for_run
@@ -98,11 +99,10 @@ def run_cross_validation(params: Params, config: TrainConfig, stage: str, run: s
     labels = np.array([int(r["label"]) for r in records])
     lexical = (lexical_out_of_fold(records, folds, params.baselines.tfidf_c, params.baselines.seed)
                if params.cv.stack_lexical else None)
-    table = {"label": labels, "fold": folds, "encoder": encoder, **({"lexical": lexical} if lexical is not None else {})}
     entries = {candidate: cv_summary(labels, encoder, folds, params.threshold)}
     if lexical is not None:
-        entries[candidate + HYBRID_SUFFIX] = cv_summary(labels, entry_scores(table, True, params.cv.seed), folds,
-                                                        params.threshold)
+        hybrid = cross_fitted_stack(encoder, lexical, labels, folds, params.cv.seed)
+        entries[candidate + HYBRID_SUFFIX] = cv_summary(labels, hybrid, folds, params.threshold)
         entries[LEXICAL_ENTRY] = cv_summary(labels, lexical, folds, params.threshold)
     record = {"run": run_path.as_posix(), "candidate": candidate, "config": asdict(config),
               "cv": {"folds": params.cv.folds, "seed": params.cv.seed, "records": len(records), "entries": entries}}
@@ -119,8 +119,6 @@ def run_stage1(params: Params, candidate: str) -> dict:
     """
     why = pretrained.unavailable(params.stage1.candidates[candidate].model, params.pretrained)
     if why is not None:
-        from iacsieve.atomic import atomic_write_json
-
         print(f"stage1: candidate {candidate} skipped: {why}", file=sys.stderr)
         shutil.rmtree(paths.MODELS / "stage1" / candidate, ignore_errors=True)
         atomic_write_json(paths.MODELS / "stage1" / candidate / paths.RUN_RECORD,
