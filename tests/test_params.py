@@ -41,7 +41,7 @@ def edited(tmp_path, edit):
         (lambda d: d["threshold"].update(min=0.8), r"threshold: min must not exceed max"),
         (lambda d: d["data"].update(tech="terraform"), r"data.tech: Input should be 'ansible', 'chef' or 'puppet'"),
         (lambda d: d["stage1"]["candidates"].update(bert="not a model"), r"unknown candidate 'not a model'"),
-        (lambda d: d["stage2"].update(ranks=[3]), r"stage2.ranks \[3\] exceed stage1.top_k=2"),
+        (lambda d: d["stage2"].update(ranks=[3]), r"stage2.ranks \[3\] exceed stage1.top_k=1"),
         (lambda d: d["stage4"].update(seeds=[1, 1]), r"seeds must be a non-empty list of distinct"),
         (lambda d: d.pop("stage4"), r"missing key 'stage4'"),
         (lambda d: d["train"].pop("epochs"), r"missing key 'train.epochs'"),
