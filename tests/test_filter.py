@@ -71,7 +71,9 @@ def test_scores_match_the_evaluate_test_code_path(pipeline_repo):
     from iacsieve.data.records import read_jsonl
 
     filt = Filter.from_pretrained(pipeline_repo / "models" / "champion")
-    result = filt.filter_glitch([pipeline_repo / SAMPLE_CSV], pipeline_repo / "data/raw/sample", progress=False)
+    # data/raw/sample holds one repository per <tech>/<project> (data.repo_depth: 2), as preprocess saw it
+    result = filt.filter_glitch([pipeline_repo / SAMPLE_CSV], pipeline_repo / "data/raw/sample", progress=False,
+                                repo_depth=2)
     by_key = {(d.file, d.detection.line, d.detection.code): d.score for d in result.detections}
     records = [r for r in read_jsonl(pipeline_repo / "data/interim/detections.jsonl") if r["tech"] == "ansible"][:40]
     scores = filt.score_records(records, progress=False)

@@ -63,6 +63,9 @@ def build_parser() -> argparse.ArgumentParser:
                                  "has model.onnx (default: %(default)s)")
     filter_cmd.add_argument("--threads", type=int, help=f"CPU threads (default: ${THREADS_ENV}, else the champion's)")
     filter_cmd.add_argument("--batch-size", type=int, default=64)
+    filter_cmd.add_argument("--repo-depth", type=int, default=0, metavar="N",
+                            help="--scripts holds several repositories, each its first N folders (default 0: it is "
+                                 "one repository); the model reads paths inside their repository")
     filter_cmd.add_argument("--force", action="store_true", help="overwrite an existing output file")
 
     label_cmd = commands.add_parser(
@@ -119,9 +122,11 @@ def run_filter(args: argparse.Namespace) -> int:
         raise IacsieveError(f"--batch-size must be at least 1, got {args.batch_size}")
     if args.threads is not None and args.threads < 1:
         raise IacsieveError(f"--threads must be at least 1, got {args.threads}")
+    if args.repo_depth < 0:
+        raise IacsieveError(f"--repo-depth must be at least 0, got {args.repo_depth}")
     codes = fail_codes(args.fail_on)
     result = Filter.from_pretrained(args.model, batch_size=args.batch_size, backend=args.backend,
-                                    threads=args.threads).filter_glitch(glitch, args.scripts)
+                                    threads=args.threads).filter_glitch(glitch, args.scripts, repo_depth=args.repo_depth)
     text = WRITERS[args.format](result, args.keep_all)
     if args.output is None:
         sys.stdout.write(text)

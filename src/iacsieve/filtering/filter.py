@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from iacsieve.data.glitch import Detection, read_glitch_csvs
-from iacsieve.data.preprocess import detection_record
+from iacsieve.data.preprocess import detection_record, repository_of
 from iacsieve.data.scripts import ScriptFolder
 from iacsieve.smells import (
     GLITCH_CODES,
@@ -229,9 +229,13 @@ class Filter:
         return self._lexical
 
     def filter_glitch(self, glitch_csvs: list[str | Path], scripts_root: str | Path,
-                      progress: bool | None = None) -> FilterResult:
+                      progress: bool | None = None, repo_depth: int = 0) -> FilterResult:
         """Read GLITCH CSVs, build each trained-smell detection's context as ``preprocess`` does,
         score them and apply the frozen threshold. Other smells pass through unscored.
+
+        The model reads each file's path inside its repository. ``repo_depth`` 0 (the default): the
+        scripts folder is one repository; N: it holds several, each its first N folders (as
+        ``data.repo_depth`` in training, e.g. 2 for the embedded sample's ``<tech>/<project>``).
         Bad input raises ``IacsieveError`` before anything is scored."""
         report = read_glitch_csvs(glitch_csvs)
         scripts = ScriptFolder(scripts_root)
@@ -244,6 +248,8 @@ class Filter:
                     detection, scripts, self.meta["context_lines"], self.meta["max_line_chars"],
                     neighbour_chars=self.meta.get("neighbour_chars"),
                 )
+                if repo_depth:
+                    record["repo"] = repository_of(record["file"], repo_depth)
                 scored.append((detection, record))
         scores = self.score_records([record for _, record in scored], progress)
         result = FilterResult(skipped=Counter(report.skipped), threshold=self.threshold)
