@@ -235,6 +235,11 @@ class FilterParams(_Section):
     onnx: bool  # export model.onnx at freeze (torch-free scoring); false = PyTorch only
     onnx_opset: Annotated[int, Field(ge=14, le=21)]
     onnx_tolerance: Annotated[float, Field(gt=0, le=0.01)]  # max |ONNX - PyTorch| probability on val
+    onnx_int8: bool  # ship model.onnx with int8 MatMul weights when the int8 check on val holds, else fp32
+    int8_min_agreement: Annotated[float, Field(gt=0.5, le=1)]  # share of val verdicts equal to PyTorch's
+    int8_max_f1_drop: Annotated[float, Field(ge=0, le=0.1)]  # max |val F1 int8 - val F1 PyTorch|
+    int8_smoothing: Annotated[float, Field(ge=0, le=1)]  # SmoothQuant alpha before int8; 0 = none
+    int8_calibration_records: PositiveInt  # train records whose activations set the smoothing scales
 
 
 Scalar = int | float | str | bool

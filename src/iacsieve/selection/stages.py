@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import sys
 from itertools import product
 from pathlib import Path
 
@@ -18,6 +19,7 @@ from iacsieve.errors import IacsieveError
 from iacsieve.evaluation.metrics import apply_threshold, filter_metrics, headline
 from iacsieve.evaluation.threshold import sweep_thresholds
 from iacsieve.live import plots_logger
+from iacsieve.models.inputs import model_text
 from iacsieve.params import Params, Stage2Params
 from iacsieve.selection.model_card import model_card
 from iacsieve.selection.ranking import median_seed, read_selection
@@ -176,23 +178,63 @@ def run_threshold_sweep(params: Params) -> dict:
     return result
 
 
-def freeze_onnx(staging: Path, meta: dict, params: Params) -> dict:
+def freeze_onnx(staging: Path, meta: dict, params: Params, combine=None) -> dict:
     """Export the champion being frozen in ``staging`` to model.onnx and check it against PyTorch on every
     validation record (token ids, probabilities within ``filter.onnx_tolerance``, verdicts at the frozen
-    threshold); raise ``IacsieveError`` if they differ. Returns the record for ``iacsieve.json``."""
-    from iacsieve.selection.onnx_export import ONNX_FILE, check_onnx, export_onnx, onnx_versions
+    threshold); raise ``IacsieveError`` if they differ. With ``filter.onnx_int8``, then quantize it and
+    keep the int8 graph only if ``check_int8`` passes on the final verdicts (``combine``: the hybrid's
+    stacking of encoder scores), else keep fp32 and say so once. Returns the record for ``iacsieve.json``."""
     from iacsieve.models.predict import load_classifier
+    from iacsieve.selection.onnx_export import (
+        ONNX_FILE,
+        check_int8,
+        check_onnx,
+        export_onnx,
+        onnx_versions,
+        pytorch_scores,
+        quantize_int8,
+        smooth_activations,
+    )
 
     model, tokenizer = load_classifier(staging)
     graph = export_onnx(model, tokenizer, staging / ONNX_FILE, params.filter.onnx_opset, meta["max_length"])
     write_checksums(staging)  # the ONNX scorer loads only files that match SHA256SUMS (rewritten at the end)
-    check = check_onnx(staging, read_jsonl(paths.split_file("val")), meta["threshold"], meta["max_length"],
-                       params.filter.onnx_tolerance, params.filter.threads)
+    val = read_jsonl(paths.split_file("val"))
+    reference = pytorch_scores(staging, val, meta["max_length"])
+    check = check_onnx(staging, val, meta["threshold"], meta["max_length"], params.filter.onnx_tolerance,
+                       params.filter.threads, reference=reference)
     # Three significant digits: float noise in the last bits must not change the champion's files.
     for key in ("max_abs_diff", "mean_abs_diff"):
         check[key] = float(f"{check[key]:.2e}")
-    return {"file": ONNX_FILE, "opset": params.filter.onnx_opset, "exporter": "torch.onnx (TorchScript)",
-            "graph": graph, "versions": onnx_versions(), "validation": check}
+    record = {"file": ONNX_FILE, "opset": params.filter.onnx_opset, "exporter": "torch.onnx (TorchScript)",
+              "graph": graph, "versions": onnx_versions(), "validation": check, "int8": None}
+    if params.filter.onnx_int8:
+        fp32 = staging / "model.fp32.onnx"
+        (staging / ONNX_FILE).replace(fp32)
+        smoothed = None
+        if params.filter.int8_smoothing > 0:
+            calibration = [model_text(r) for r in read_jsonl(paths.split_file("train"))]
+            smoothed = smooth_activations(model, tokenizer, calibration[:params.filter.int8_calibration_records],
+                                          params.filter.int8_smoothing, meta["max_length"])
+        if smoothed is None:
+            quantize_int8(fp32, staging / ONNX_FILE)
+        else:
+            export_onnx(smoothed, tokenizer, staging / "model.smoothed.onnx", params.filter.onnx_opset,
+                        meta["max_length"])
+            quantize_int8(staging / "model.smoothed.onnx", staging / ONNX_FILE)
+            (staging / "model.smoothed.onnx").unlink()
+        write_checksums(staging)
+        int8 = check_int8(staging, val, reference, meta["threshold"], meta["max_length"], params.filter.threads,
+                          params.filter.int8_min_agreement, params.filter.int8_max_f1_drop, combine)
+        record["int8"] = {**int8, "smoothing": params.filter.int8_smoothing or None}
+        if int8["passed"]:
+            fp32.unlink()
+        else:
+            fp32.replace(staging / ONNX_FILE)
+            print(f"champion_freeze: the int8 graph failed its check on val (verdicts agree {int8['agreement']:.4f}, "
+                  f"need {int8['min_agreement']}; F1 {int8['val_f1_int8']:.4f} vs {int8['val_f1_pytorch']:.4f}); "
+                  "model.onnx stays fp32", file=sys.stderr)
+    return record
 
 
 def run_champion_freeze(params: Params) -> dict:
@@ -254,7 +296,8 @@ def run_champion_freeze(params: Params) -> dict:
         if lexical is not None:
             lexical.save(staging / LEXICAL_FILE)
         if params.filter.onnx:
-            meta["onnx"] = freeze_onnx(staging, meta, params)
+            combine = None if lexical is None else (lambda scores: stack(stacker, scores, lexical_val))
+            meta["onnx"] = freeze_onnx(staging, meta, params, combine)
         (staging / CHAMPION_META).write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
         (staging / "README.md").write_text(model_card(meta, params), encoding="utf-8")
         write_checksums(staging)
