@@ -26,7 +26,7 @@ KILLER = Path(__file__).with_name("kill_at_write.py")
 #: Stages checked (every data, selection, evaluation stage and one training stage).
 STAGES = [
     "preprocess", "split", "tokenizer", "stage1_select", "stage2_select", "threshold_sweep",
-    "champion_freeze", "evaluate_test", "baselines",
+    "champion_freeze", "evaluate_test", "baselines", "ablation",
 ]
 #: Outputs that differ between identical runs by nature: checked for completeness, not equality.
 VOLATILE = ("efficiency.json",)

@@ -14,7 +14,7 @@ from conftest import run
 pytestmark = pytest.mark.slow
 
 #: The only stages allowed to read the held-out test data (the test split or what is measured on it).
-TEST_READERS = {"evaluate_test", "baselines", "report"}
+TEST_READERS = {"evaluate_test", "baselines", "ablation", "report"}
 
 
 def test_only_the_evaluation_stages_read_the_test_split(pipeline_repo):
@@ -179,3 +179,23 @@ def test_champion_beats_every_baseline_and_report_says_whether_it_is_conclusive(
         assert set(baseline["test"]) >= {"all", "ansible", "chef", "puppet"}
     report = (pipeline_repo / "reports" / "report.md").read_text()
     assert "## Baselines" in report and "Best baseline:" in report
+
+
+def test_ablation_rows_decide_like_the_champion(pipeline_repo):
+    """The ablation's champion row reproduces evaluate_test exactly (same stacker, threshold and scores,
+    fitted on out-of-fold scores), its TF-IDF row is the baseline, and every family has both rows."""
+    ablation = json.loads((pipeline_repo / "details" / "ablation.json").read_text())
+    test = json.loads((pipeline_repo / "details" / "test.json").read_text())
+    baselines = json.loads((pipeline_repo / "details" / "baselines.json").read_text())
+    threshold = json.loads((pipeline_repo / "details" / "threshold.json").read_text())
+    rows = {row["name"]: row for row in ablation["rows"]}
+    (champion,) = [row for row in ablation["rows"] if row["champion"]]
+    assert champion["name"] == threshold["entry"] and champion["threshold"] == test["threshold"]
+    assert champion["test"]["all"]["f1"] == test["all"]["f1"] and champion["stacker"] == threshold["stacker"]
+    assert rows["tfidf"]["test"]["all"] == baselines["tfidf_logreg"]["test"]["all"]
+    stage1 = json.loads((pipeline_repo / "selected" / "stage1.json").read_text())
+    for entry in (row["entry"] for row in stage1["runs"]):
+        assert entry in rows and 0.30 <= rows[entry]["threshold"] <= 0.70
+        assert rows[entry]["cv_f1_mean"] is not None and rows[entry]["test"]["all"]["f1_ci95"][0] <= rows[entry]["test"]["all"]["f1"]
+    report = (pipeline_repo / "reports" / "report.md").read_text()
+    assert "## Ablation on the test repositories" in report and f"**{champion['name']}** (champion)" in report

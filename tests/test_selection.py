@@ -13,7 +13,7 @@ from iacsieve.evaluation.metrics import filter_metrics
 from iacsieve.evaluation.threshold import sweep_thresholds, threshold_grid
 from iacsieve.errors import IacsieveError
 from iacsieve.params import load_params
-from iacsieve.selection.ranking import median_seed, rank_runs
+from iacsieve.selection.ranking import median_seed
 from iacsieve.selection.stages import run_stage2_select
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -51,12 +51,6 @@ def test_median_seed_odd_and_even_and_ties():
     assert median_seed({41: 0.70, 42: 0.75, 43: 0.75}) == 42
     assert median_seed({45: 0.75, 41: 0.75, 42: 0.70}) == 41
     assert median_seed({7: 0.5}) == 7
-
-
-def test_rank_runs_best_first_with_name_tiebreak():
-    assert rank_runs({"b": {"val_f1": 0.7}, "a": {"val_f1": 0.7}, "c": {"val_f1": 0.9}}) == [
-        ("c", 0.9), ("a", 0.7), ("b", 0.7)
-    ]
 
 
 def test_filter_metrics_fp_reduction_and_tp_retention():

@@ -278,8 +278,8 @@ def test_hugging_face_path_candidate(kind, tmp_path, tokenizer_dir, train_record
 
 
 def test_learns_the_keyword_and_writes_flat_metrics(tmp_path, tokenizer_dir, train_records, val_records):
-    summary = run(config(tokenizer_dir, epochs=4), train_records, val_records, tmp_path)
-    assert summary["val_f1"] >= 0.6  # measured 0.667 since the input starts with GLITCH code and path
+    summary = run(config(tokenizer_dir, epochs=6, learning_rate=2e-3, patience=6), train_records, val_records, tmp_path)
+    assert summary["val_f1"] >= 0.8  # all-TP scores 0.667: the model must have learnt the keyword
     metrics = json.loads((tmp_path / "live" / "metrics.json").read_text())
     assert set(metrics) == {*SUMMARY_KEYS, "step"}, "dvclive's metrics hold only what a rerun reproduces"
     assert {key: metrics[key] for key in SUMMARY_KEYS} == {key: summary[key] for key in SUMMARY_KEYS}

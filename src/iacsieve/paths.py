@@ -52,6 +52,10 @@ BASELINE_METRICS = METRICS / "baselines.json"
 BASELINE_DETAILS = DETAILS / "baselines.json"
 TRANSFER_METRICS = METRICS / "transfer.json"
 TRANSFER_DETAILS = DETAILS / "transfer.json"
+#: Each Stage-1 family alone and stacked, scored on test (stage ``ablation``), and where it trains the
+#: families other than the champion's.
+ABLATION_DETAILS = DETAILS / "ablation.json"
+ABLATION_MODELS = MODELS / "ablation"
 REPORT = REPORTS / "report.md"
 #: Every training run's val F1 and training loss per epoch in one table, for the top-level comparison plots.
 TRAINING_CURVES = REPORTS / "training_curves.json"

@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 
 from iacsieve import paths
-from iacsieve.evaluation.tables import per_group_f1_table, test_results_table
+from iacsieve.evaluation.tables import ablation_table, per_group_f1_table, test_results_table
 
 README = Path("README.md")
 
@@ -24,13 +24,15 @@ def _load(path: Path) -> dict:
 
 
 def rendered_tables(project: Path = Path(".")) -> dict[str, str]:
-    """Every results table, by marker name: ``<pipeline>-test`` and ``<pipeline>-per-group`` for the
-    default pipeline (``sample``) and the real-data one (``real``)."""
+    """Every results table, by marker name: ``<pipeline>-test``, ``<pipeline>-per-group`` and
+    ``<pipeline>-ablation`` for the default pipeline (``sample``) and the real-data one (``real``)."""
     tables = {}
     for pipeline, folder in (("sample", project), ("real", project / paths.REAL)):
         test, baselines = _load(folder / paths.TEST_DETAILS), _load(folder / paths.BASELINE_DETAILS)
         tables[f"{pipeline}-test"] = test_results_table(test, baselines)
         tables[f"{pipeline}-per-group"] = per_group_f1_table(test, baselines)
+        if (folder / paths.ABLATION_DETAILS).is_file():
+            tables[f"{pipeline}-ablation"] = ablation_table(_load(folder / paths.ABLATION_DETAILS))
     return tables
 
 

@@ -52,3 +52,26 @@ def per_group_f1_table(test: dict, baselines: dict) -> str:
             for name, b in baselines.items()]
     rows.append(["**champion**", *[cell(test[g]) for g in groups]])
     return markdown_table(["filter", *[SHORT_SMELL_LABELS.get(g, g) for g in groups]], rows)
+
+
+def ablation_table(ablation: dict) -> str:
+    """Each filter of the ablation stage: CV F1 mean ± sd, test F1 [95 % CI] on all records, per technology
+    and per smell, and its training seconds (all CV folds; the model scored on test)."""
+    rows = ablation["rows"]
+    groups = [g for g in ("all", *TECHS, *TRAINED_SMELLS) if any(g in row["test"] for row in rows)]
+
+    def cell(m: dict | None) -> str:
+        return "" if m is None else f"{m['f1']:.2f} {_ci(m['f1_ci95'], 2)}"
+
+    def cost(row: dict) -> str:
+        parts = [f"{row[key]:.0f}" if row.get(key) is not None else "–" for key in ("cv_train_seconds", "train_seconds")]
+        return " / ".join(parts)
+
+    table = []
+    for row in rows:
+        name = f"**{row['name']}** (champion)" if row.get("champion") else row["name"]
+        cv = f"{row['cv_f1_mean']:.3f} ± {row['cv_f1_sd']:.3f}" if row.get("cv_f1_mean") is not None else ""
+        table.append([name, cv, *[cell(row["test"].get(g)) for g in groups], cost(row)])
+    header = ["filter", "CV F1 (mean ± sd)", *[SHORT_SMELL_LABELS.get(g, g) for g in groups],
+              "train s (CV / final)"]
+    return markdown_table(header, table)

@@ -1,4 +1,4 @@
-"""Choose among training runs by validation F1: argmax for stages 1–3, median seed for stage 4."""
+"""Read what the selection stages chose; pick the median seed of Stage 4."""
 
 from __future__ import annotations
 
@@ -6,11 +6,6 @@ import json
 from pathlib import Path
 
 from iacsieve.errors import IacsieveError
-
-
-def rank_runs(metrics_by_run: dict[str, dict], key: str = "val_f1") -> list[tuple[str, float]]:
-    """Runs sorted best first by ``key``; ties go to the run whose name sorts first."""
-    return sorted(((name, float(m[key])) for name, m in metrics_by_run.items()), key=lambda r: (-r[1], r[0]))
 
 
 def median_seed(f1_by_seed: dict[int, float]) -> int:

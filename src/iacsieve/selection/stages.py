@@ -17,14 +17,13 @@ from iacsieve.champion import CHAMPION_META, write_checksums
 from iacsieve.data.records import read_jsonl
 from iacsieve.errors import IacsieveError
 from iacsieve.evaluation.metrics import apply_threshold, filter_metrics, headline
-from iacsieve.evaluation.threshold import sweep_thresholds
 from iacsieve.live import plots_logger
 from iacsieve.models.inputs import model_text
 from iacsieve.params import Params, Stage2Params
 from iacsieve.selection.model_card import model_card
 from iacsieve.selection.ranking import median_seed, read_selection
 from iacsieve.smells import TECHS, TRAINED_SMELLS
-from iacsieve.training.cv import LEXICAL_ENTRY, read_oof, split_entry
+from iacsieve.training.cv import LEXICAL_ENTRY, decision_from_oof, read_oof, split_entry
 
 RUN_ONLY_FILES = (paths.RUN_RECORD, paths.VAL_SCORES)
 
@@ -142,19 +141,12 @@ def run_threshold_sweep(params: Params) -> dict:
     """Stage 3: sweep thresholds on the pooled out-of-fold scores of the best Stage-2 config (for a hybrid,
     first fit the stacker on them); write metrics/threshold.json (the threshold and its pooled CV F1),
     details/threshold.json (with the stacker's weights) and the plots."""
-    from iacsieve.models.lexical import fit_stacker, stack
-
     best = read_selection(paths.STAGE2_SELECTION)["best"]
     table = read_oof(paths.MODELS / best["run"])
     labels = table["label"].tolist()
-    stacker = None
-    probabilities = table["encoder"]
-    if best["hybrid"]:
-        stacker = fit_stacker(table["encoder"], table["lexical"], table["label"], params.cv.seed)
-        probabilities = stack(stacker, table["encoder"], table["lexical"])
-    probabilities = probabilities.tolist()
-    grid = params.threshold
-    threshold, rows = sweep_thresholds(labels, probabilities, grid.min, grid.max, grid.step)
+    decision = decision_from_oof(table, best["hybrid"], params.cv.seed, params.threshold)
+    stacker, threshold, rows = decision["stacker"], decision["threshold"], decision["rows"]
+    probabilities = decision["scores"].tolist()
     chosen = next(r for r in rows if r["threshold"] == threshold)
     argmax = filter_metrics(labels, apply_threshold(probabilities, 0.5))
     result = {

@@ -94,6 +94,19 @@ def cv_summary(labels: np.ndarray, scores: np.ndarray, folds: np.ndarray, grid) 
     }
 
 
+def decision_from_oof(table: Mapping[str, np.ndarray], hybrid: bool, seed: int, grid) -> dict:
+    """How an entry decides, fitted on its pooled out-of-fold scores (``read_oof``): for a hybrid the
+    stacker (``fit_stacker`` on the encoder and lexical scores), then the threshold that maximises F1
+    on the scores it gives. Returns ``stacker`` (None for an encoder alone), ``threshold``, the sweep's
+    ``rows`` and the out-of-fold ``scores``."""
+    stacker, scores = None, np.asarray(table["encoder"], dtype=float)
+    if hybrid:
+        stacker = fit_stacker(table["encoder"], table["lexical"], table["label"], seed)
+        scores = stack(stacker, table["encoder"], table["lexical"])
+    threshold, rows = sweep_thresholds(table["label"].tolist(), scores.tolist(), grid.min, grid.max, grid.step)
+    return {"stacker": stacker, "threshold": threshold, "rows": rows, "scores": scores}
+
+
 def write_cv_run(out_dir: Path, records: Sequence[Record], folds: np.ndarray, encoder: np.ndarray,
                  lexical: np.ndarray | None, record: dict) -> None:
     """Write the CV run folder whole: ``oof.jsonl`` and the run record."""

@@ -205,7 +205,7 @@ def train_frozen_prefix(
             optimizer.step()
             scheduler.step()
             optimizer.zero_grad()
-            losses.append(float(loss))
+            losses.append(float(loss.detach()))
         probabilities = _probabilities(model, cfg.frozen_layers, val_states, cfg.bf16, cfg.eval_batch_size)
         metrics = classification_metrics(val_labels, probabilities > 0.5)
         epochs_run = epoch
