@@ -123,23 +123,30 @@ def champion_copy(pipeline_repo, tmp_path) -> Path:
     return target
 
 
+def _damage(name: str):
+    return lambda c: (c / name).write_bytes((c / name).read_bytes()[:-8] + b"\0" * 8)
+
+
 @pytest.mark.parametrize(
-    "tamper, message",
+    "tamper, backend, message",
     [
-        (lambda c: (c / "model.safetensors").write_bytes((c / "model.safetensors").read_bytes()[:-8] + b"\0" * 8),
-         "model.safetensors does not match its SHA256SUMS entry"),
-        (lambda c: (c / "model.onnx").write_bytes((c / "model.onnx").read_bytes()[:-8] + b"\0" * 8),
-         "model.onnx does not match its SHA256SUMS entry"),
-        (lambda c: (c / "config.json").unlink(), "config.json is listed in SHA256SUMS but missing"),
-        (lambda c: (c / "SHA256SUMS").unlink(), "not a frozen champion"),
-        (lambda c: (c / "pytorch_model.bin").write_bytes(b"pickle"), "pytorch_model.bin is not listed in SHA256SUMS"),
+        # Each backend hashes the files it loads: the PyTorch weights before PyTorch loads them, the ONNX graph
+        # as ONNX Runtime reads it; listing, presence and unlisted files are checked on open for both.
+        (_damage("model.safetensors"), "torch", "model.safetensors does not match its SHA256SUMS entry"),
+        (_damage("model.onnx"), "auto", "model.onnx does not match its SHA256SUMS entry"),
+        (_damage("tokenizer.json"), "auto", "tokenizer.json does not match its SHA256SUMS entry"),
+        (_damage("config.json"), "auto", "config.json does not match its SHA256SUMS entry"),
+        (lambda c: (c / "model.safetensors").unlink(), "auto", "model.safetensors is listed in SHA256SUMS but missing"),
+        (lambda c: (c / "config.json").unlink(), "auto", "config.json is listed in SHA256SUMS but missing"),
+        (lambda c: (c / "SHA256SUMS").unlink(), "auto", "not a frozen champion"),
+        (lambda c: (c / "pytorch_model.bin").write_bytes(b"pickle"), "auto", "pytorch_model.bin is not listed in SHA256SUMS"),
     ],
 )
-def test_tampered_champion_is_refused(pipeline_repo, champion_copy, tmp_path, tamper, message):
+def test_tampered_champion_is_refused(pipeline_repo, champion_copy, tmp_path, tamper, backend, message):
     tamper(champion_copy)
     out = tmp_path / "out.sarif"
     proc = iacsieve_filter(pipeline_repo, "--glitch", SAMPLE_CSV, "--scripts", "data/raw/sample",
-                           "--model", str(champion_copy), "-o", str(out), check=False)
+                           "--model", str(champion_copy), "--backend", backend, "-o", str(out), check=False)
     assert proc.returncode == 2
     assert message in proc.stderr and "Traceback" not in proc.stderr
     assert not out.exists()

@@ -1,6 +1,7 @@
 """iacsieve: filter false positives of IaC security smell detectors (GLITCH) with code encoders."""
 
-__all__ = ["Filter"]
+__version__ = "0.1.0"
+__all__ = ["Filter", "__version__"]
 
 
 def __getattr__(name: str):

@@ -12,6 +12,8 @@ CHAMPION_META = "iacsieve.json"
 #: Fields of ``iacsieve.json`` that scoring needs, and their JSON types.
 REQUIRED_META = {"threshold": (int, float), "context_lines": int, "max_line_chars": int, "max_length": int}
 CHECKSUMS = "SHA256SUMS"
+#: A model's weights: safetensors only (pretrained downloads and champions alike).
+WEIGHTS_FILE = "model.safetensors"
 #: Weight files that unpickle (and so can run code) when loaded.
 PICKLE_PATTERNS = ("*.bin", "*.pt", "*.pth", "*.pkl", "*.ckpt")
 
@@ -64,9 +66,10 @@ def read_verified(folder: Path, name: str) -> bytes:
     return data
 
 
-def verify_checksums(folder: Path) -> None:
-    """Raise ``IacsieveError`` unless every file listed in ``SHA256SUMS`` exists and matches,
-    and no unlisted file (other than SHA256SUMS) is present."""
+def verify_checksums(folder: Path, deferred: frozenset[str] = frozenset()) -> None:
+    """Raise ``IacsieveError`` unless every file listed in ``SHA256SUMS`` exists and matches, and no
+    unlisted file (other than SHA256SUMS) is present. Files named in ``deferred`` are checked for presence
+    only: their caller hashes them when it reads them (``read_verified``, or this function before loading)."""
     sums_file = folder / CHECKSUMS
     listed = _listed_checksums(folder)
     for name, digest in listed.items():
@@ -75,7 +78,7 @@ def verify_checksums(folder: Path) -> None:
             raise IacsieveError(f"{sums_file}: entry {name!r} points outside the champion folder")
         if not path.is_file():
             raise IacsieveError(f"{folder}: {name} is listed in {CHECKSUMS} but missing")
-        if sha256_file(path) != digest:
+        if name not in deferred and sha256_file(path) != digest:
             raise IacsieveError(f"{folder}: {name} does not match its SHA256SUMS entry (changed or corrupted)")
     extra = sorted(
         p.relative_to(folder).as_posix()
@@ -86,12 +89,13 @@ def verify_checksums(folder: Path) -> None:
         raise IacsieveError(f"{folder}: {extra[0]} is not listed in {CHECKSUMS} (unexpected file)")
 
 
-def read_champion_meta(folder: Path) -> dict:
-    """Verify the champion's checksums and return its ``iacsieve.json``."""
+def read_champion_meta(folder: Path, deferred: frozenset[str] = frozenset()) -> dict:
+    """Verify the champion's checksums (``deferred`` files: presence only, see ``verify_checksums``) and
+    return its ``iacsieve.json``."""
     folder = Path(folder)
     if not folder.is_dir():
         raise IacsieveError(f"{folder}: champion folder not found (run `dvc pull models/champion`)")
-    verify_checksums(folder)
+    verify_checksums(folder, deferred)
     # Neither scoring path reads pickles, but a champion that ships them is refused on both alike.
     pickled = sorted(path.name for pattern in PICKLE_PATTERNS for path in folder.glob(pattern))
     if pickled:

@@ -122,21 +122,26 @@ class Filter:
 
     def __init__(self, folder: str | Path, batch_size: int = 64, backend: str = "auto", threads: int | None = None):
         """Verify the champion folder's checksums and read its metadata; weights load on first use."""
-        from iacsieve.champion import read_champion_meta
+        from iacsieve.champion import WEIGHTS_FILE, read_champion_meta
         from iacsieve.errors import IacsieveError
-        from iacsieve.filtering.onnx_scorer import ONNX_FILE, resolve_threads
+        from iacsieve.filtering.onnx_scorer import ONNX_FILE, TOKENIZER_CONFIG, TOKENIZER_FILE, resolve_threads
+        from iacsieve.models.lexical import LEXICAL_FILE
 
         if backend not in BACKENDS:
             raise IacsieveError(f"backend must be one of {', '.join(BACKENDS)}, got {backend!r}")
         if threads is not None and threads < 1:
             raise IacsieveError(f"threads must be at least 1, got {threads}")
         self.folder = Path(folder)
-        self.meta = read_champion_meta(self.folder)
         has_onnx = (self.folder / ONNX_FILE).is_file()
-        if backend == "onnx" and not has_onnx:
+        if backend == "onnx" and not has_onnx and self.folder.is_dir():
             raise IacsieveError(f"{self.folder}: no {ONNX_FILE} in the champion folder (freeze with filter.onnx: true, "
                                 "or use the torch backend)")
         self.backend = "onnx" if backend == "onnx" or (backend == "auto" and has_onnx) else "torch"
+        # The ONNX path hashes each file it reads as it reads it (read_verified) and the PyTorch weights only
+        # before it loads them; at open these are only checked to be listed and present.
+        self._deferred = (frozenset({ONNX_FILE, TOKENIZER_FILE, TOKENIZER_CONFIG, LEXICAL_FILE, WEIGHTS_FILE})
+                          if self.backend == "onnx" else frozenset())
+        self.meta = read_champion_meta(self.folder, self._deferred)
         self.batch_size = batch_size
         self.threads = resolve_threads(threads, self.meta)
         self._model = self._tokenizer = self._onnx = self._lexical = None
@@ -159,8 +164,11 @@ class Filter:
 
     def _classifier(self):
         if self._model is None:
+            from iacsieve.champion import verify_checksums
             from iacsieve.models.predict import load_classifier
 
+            if self._deferred:
+                verify_checksums(self.folder)  # the PyTorch files were not hashed when the filter opened
             self._model, self._tokenizer = load_classifier(self.folder)
         return self._model, self._tokenizer
 
@@ -197,19 +205,24 @@ class Filter:
 
     def score_records(self, records: list[dict], progress: bool | None = None) -> list[float]:
         """Positive-class probabilities of records (with ``content``/``context``/``smell``), in order."""
-        from tqdm import tqdm
-
         from iacsieve.models.inputs import model_text
 
         texts = [model_text(r) for r in records]
         if progress is None:
             progress = sys.stderr.isatty() and len(texts) >= PROGRESS_MIN_ITEMS
         scores: list[float] = []
-        with tqdm(total=len(texts), unit="det", disable=not progress, file=sys.stderr) as bar:
-            for start in range(0, len(texts), CHUNK):
-                chunk = texts[start:start + CHUNK]
-                scores.extend(float(p) for p in self.predict_proba(chunk))
+        bar = None
+        if progress:
+            from tqdm import tqdm  # only for long runs: its import is a cost the filter pays on every call
+
+            bar = tqdm(total=len(texts), unit="det", file=sys.stderr)
+        for start in range(0, len(texts), CHUNK):
+            chunk = texts[start:start + CHUNK]
+            scores.extend(float(p) for p in self.predict_proba(chunk))
+            if bar is not None:
                 bar.update(len(chunk))
+        if bar is not None:
+            bar.close()
         stacker = self.meta.get("stacker")
         if stacker is None or not records:
             return scores

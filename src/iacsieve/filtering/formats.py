@@ -5,8 +5,8 @@ from __future__ import annotations
 import csv
 import io
 import json
-from importlib.metadata import version
 
+from iacsieve import __version__
 from iacsieve.filtering.filter import FILTER, FilterResult, ScoredDetection
 from iacsieve.smells import GLITCH_CODES
 
@@ -74,7 +74,7 @@ def to_sarif(result: FilterResult, keep_all: bool) -> str:
         "runs": [{
             "tool": {"driver": {"name": "GLITCH", "informationUri": GLITCH_URI, "rules": [_rule(c) for c in codes]}},
             # iacsieve did not analyse the scripts: it converted and scored GLITCH's findings.
-            "conversion": {"tool": {"driver": {"name": "iacsieve", "version": version("iacsieve")}}},
+            "conversion": {"tool": {"driver": {"name": "iacsieve", "version": __version__}}},
             "columnKind": "unicodeCodePoints",
             "results": [_result(d, rule_index[d.detection.code], result.threshold) for d in items],
             "properties": {"iacsieveThreshold": result.threshold, "iacsieveSummary": result.summary()},

@@ -18,11 +18,10 @@ import tempfile
 import zipfile
 from pathlib import Path
 
-from iacsieve.champion import sha256_file
+from iacsieve.champion import WEIGHTS_FILE, sha256_file
 from iacsieve.errors import IacsieveError
 from iacsieve.params import PRETRAINED_PREFIX, PretrainedParams, read_params_file
 
-WEIGHTS_FILE = "model.safetensors"
 
 
 def model_folder(spec: PretrainedParams, base: Path = Path(".")) -> Path:
