@@ -176,6 +176,24 @@ def test_tampered_onnx_is_refused(project, tmp_path):
     assert proc.returncode == 2 and "model.onnx does not match its SHA256SUMS entry" in proc.stderr
 
 
+def test_each_backend_hashes_the_weights_it_loads(project, tmp_path):
+    """The ONNX backend never reads the PyTorch weights, so it hashes them only if PyTorch is asked for."""
+    from iacsieve.errors import IacsieveError
+    from iacsieve.filtering.filter import Filter
+
+    champion = tmp_path / "champion"
+    shutil.copytree(project / "champion", champion)
+    data = bytearray((champion / "model.safetensors").read_bytes())
+    data[-100] ^= 0xFF
+    (champion / "model.safetensors").write_bytes(bytes(data))
+    onnx = Filter.from_pretrained(champion)
+    assert onnx.backend == "onnx" and len(onnx.predict_proba(["password: x", "# TODO"])) == 2
+    with pytest.raises(IacsieveError, match="model.safetensors does not match its SHA256SUMS entry"):
+        onnx.model
+    with pytest.raises(IacsieveError, match="model.safetensors does not match its SHA256SUMS entry"):
+        Filter.from_pretrained(champion, backend="torch")
+
+
 def test_garbage_onnx_with_valid_sums_gives_one_line(project, tmp_path):
     from iacsieve.champion import write_checksums
 
