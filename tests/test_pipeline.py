@@ -114,7 +114,7 @@ def test_plots_render_offline(pipeline_repo, tmp_path):
         assert title in html, title
     curves = json.loads((pipeline_repo / "reports" / "training_curves.json").read_text())
     runs = {row["run"] for row in curves}
-    assert {"stage1/roberta/fold-1", "stage2/r1-lr0.0003-bs32/fold-3", "stage4/41", "stage4/42", "stage4/43"} <= runs
+    assert {"stage1/roberta/fold-1", "stage2/r1-lr0.0003-bs32/fold-2", "stage4/41", "stage4/42", "stage4/43"} <= runs
     confusion = json.loads((pipeline_repo / "plots/test/plots/sklearn/confusion_matrix.json").read_text())
     assert {row["actual"] for row in confusion} == {"FP", "TP"} == {row["predicted"] for row in confusion}
 

@@ -126,6 +126,10 @@ def run_ablation(params: Params) -> dict:
                          family=meta["candidate"], hybrid=bool(meta.get("stacker")), model="models/champion/model.onnx",
                          champion=False, stacker=meta.get("stacker"), cv_run=None, cv_f1_mean=None, cv_f1_sd=None,
                          cv_train_seconds=None, train_seconds=None))
+    trained = sorted(row["family"] for row in rows if str(row.get("model", "")).startswith(paths.ABLATION_MODELS.name))
+    for folder in (paths.ABLATION_MODELS, paths.METRICS / paths.ABLATION_MODELS.name):  # outputs even when nothing trains
+        folder.mkdir(parents=True, exist_ok=True)
+    atomic_write_json(paths.METRICS / paths.ABLATION_MODELS.name / "trained.json", {"families": sorted(set(trained))})
     result = {"rule": "stacker and threshold of each row fitted on its pooled out-of-fold scores (never on test)",
               "rows": rows}
     atomic_write_json(paths.ABLATION_DETAILS, result)
