@@ -62,7 +62,8 @@ def build_parser() -> argparse.ArgumentParser:
                             help="onnx: ONNX Runtime, no torch; torch: PyTorch; auto: onnx when the champion "
                                  "has model.onnx (default: %(default)s)")
     filter_cmd.add_argument("--threads", type=int, help=f"CPU threads (default: ${THREADS_ENV}, else the champion's)")
-    filter_cmd.add_argument("--batch-size", type=int, default=64)
+    filter_cmd.add_argument("--batch-size", type=int, default=None,
+                            help="detections per batch (default: 16 with ONNX, 64 with PyTorch)")
     filter_cmd.add_argument("--repo-depth", type=int, default=0, metavar="N",
                             help="--scripts holds several repositories, each its first N folders (default 0: it is "
                                  "one repository); the model reads paths inside their repository")
@@ -118,7 +119,7 @@ def run_filter(args: argparse.Namespace) -> int:
         raise IacsieveError("no GLITCH CSV given (--glitch CSV or CSV arguments)")
     if args.output is not None and args.output.exists() and not args.force:
         raise IacsieveError(f"{args.output}: already exists (use --force to overwrite)")
-    if args.batch_size < 1:
+    if args.batch_size is not None and args.batch_size < 1:
         raise IacsieveError(f"--batch-size must be at least 1, got {args.batch_size}")
     if args.threads is not None and args.threads < 1:
         raise IacsieveError(f"--threads must be at least 1, got {args.threads}")

@@ -120,7 +120,7 @@ def run_ablation(params: Params) -> dict:
                  "cv_train_seconds": None, "train_seconds": None, "test": tfidf["test"]})
     int8 = (meta.get("onnx") or {}).get("int8")
     if int8 and int8.get("passed"):
-        shipped = Filter.from_pretrained(paths.CHAMPION, batch_size=params.train.eval_batch_size, backend="onnx")
+        shipped = Filter.from_pretrained(paths.CHAMPION, backend="onnx")  # batched as the filter batches
         rows.append(_row("champion (int8 ONNX, as iacsieve filter scores)", test,
                          np.asarray(shipped.score_records(test, progress=False)), meta["threshold"], params,
                          family=meta["candidate"], hybrid=bool(meta.get("stacker")), model="models/champion/model.onnx",

@@ -106,6 +106,7 @@ class FilterResult:
 
 
 BACKENDS = ("auto", "onnx", "torch")
+TORCH_BATCH_SIZE = 64
 
 
 class Filter:
@@ -120,10 +121,12 @@ class Filter:
     threads for scoring (default: ``$IACSIEVE_THREADS``, else the champion's ``threads``, else 2).
     """
 
-    def __init__(self, folder: str | Path, batch_size: int = 64, backend: str = "auto", threads: int | None = None):
+    def __init__(self, folder: str | Path, batch_size: int | None = None, backend: str = "auto",
+                 threads: int | None = None):
         """Verify the champion folder's checksums and read its metadata; weights load on first use."""
         from iacsieve.champion import WEIGHTS_FILE, read_champion_meta
         from iacsieve.errors import IacsieveError
+        from iacsieve.filtering.onnx_scorer import BATCH_SIZE as ONNX_BATCH_SIZE
         from iacsieve.filtering.onnx_scorer import ONNX_FILE, TOKENIZER_CONFIG, TOKENIZER_FILE, resolve_threads
         from iacsieve.models.lexical import LEXICAL_FILE
 
@@ -142,12 +145,13 @@ class Filter:
         self._deferred = (frozenset({ONNX_FILE, TOKENIZER_FILE, TOKENIZER_CONFIG, LEXICAL_FILE, WEIGHTS_FILE})
                           if self.backend == "onnx" else frozenset())
         self.meta = read_champion_meta(self.folder, self._deferred)
-        self.batch_size = batch_size
+        # None: the backend's own (ONNX: onnx_scorer.BATCH_SIZE, what the int8 check used; PyTorch: 64).
+        self.batch_size = batch_size or (ONNX_BATCH_SIZE if self.backend == "onnx" else TORCH_BATCH_SIZE)
         self.threads = resolve_threads(threads, self.meta)
         self._model = self._tokenizer = self._onnx = self._lexical = None
 
     @classmethod
-    def from_pretrained(cls, folder: str | Path, batch_size: int = 64, backend: str = "auto",
+    def from_pretrained(cls, folder: str | Path, batch_size: int | None = None, backend: str = "auto",
                         threads: int | None = None) -> "Filter":
         """A filter over a champion folder (``models/champion``), checked against its SHA256SUMS."""
         return cls(folder, batch_size, backend, threads)

@@ -261,7 +261,7 @@ def quantize_int8(source: Path, target: Path) -> None:
 
 
 def check_int8(folder: Path, records: Sequence[dict], reference, threshold: float, max_length: int, threads: int,
-               min_agreement: float, max_f1_drop: float, combine=None, batch_size: int = 64) -> dict:
+               min_agreement: float, max_f1_drop: float, combine=None) -> dict:
     """Compare the int8 graph in ``folder`` with the PyTorch scores ``reference`` of ``records`` (0/1
     ``label``s) as the filter decides: the final scores (``combine(encoder scores)``, e.g. the hybrid's
     stacking, or the encoder's own) at ``threshold``. Returns the figures with ``passed``: at least
@@ -273,7 +273,7 @@ def check_int8(folder: Path, records: Sequence[dict], reference, threshold: floa
     combine = combine or (lambda scores: scores)
     labels = [int(r["label"]) for r in records]
     scores = OnnxScorer(folder, max_length=max_length, threads=threads).predict_proba(
-        [model_text(r) for r in records], batch_size=batch_size)
+        [model_text(r) for r in records])  # batched as the filter batches
     final_reference, final = np.asarray(combine(reference)), np.asarray(combine(scores))
     verdicts_reference, verdicts = final_reference >= threshold, final >= threshold
     f1_reference = filter_metrics(labels, verdicts_reference.astype(int).tolist())["f1"]
