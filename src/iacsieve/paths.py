@@ -25,6 +25,11 @@ SELECTED = Path("selected")
 REPORTS = Path("reports")
 
 
+def from_project(path: Path) -> Path:
+    """``path``, given from the project root, as seen from the working directory (the root or ``real/``)."""
+    return path if path.exists() or not (Path("..") / path).exists() else Path("..") / path
+
+
 def split_file(split: str) -> Path:
     """The JSONL of a split: train, val, test, or test_<tech>."""
     return PROCESSED / f"{split}.jsonl"
@@ -57,6 +62,8 @@ TRANSFER_DETAILS = DETAILS / "transfer.json"
 ABLATION_DETAILS = DETAILS / "ablation.json"
 ABLATION_MODELS = MODELS / "ablation"
 REPORT = REPORTS / "report.md"
+#: The active-learning benchmark's table (``python bench/active_learning.py``), quoted by the reports.
+ACTIVE_LEARNING_TABLE = Path("bench/results/active_learning/table.md")
 #: Every training run's val F1 and training loss per epoch in one table, for the top-level comparison plots.
 TRAINING_CURVES = REPORTS / "training_curves.json"
 

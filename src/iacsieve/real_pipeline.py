@@ -44,8 +44,8 @@ def transfer_stage(project: Path = Path(".")) -> dict:
 
 
 def _up(path: str) -> str:
-    """A path of the project's code seen from ``real/``."""
-    return f"../{path}" if path.split("/")[0] in ("stages", "src") else path
+    """A path of the project's code (or benchmark results) seen from ``real/``."""
+    return f"../{path}" if path.split("/")[0] in ("stages", "src", "bench") else path
 
 
 def _real_plot(plot: dict) -> dict:

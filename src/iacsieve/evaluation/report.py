@@ -155,6 +155,19 @@ def training_curves(runs: list[str]) -> list[dict]:
     return pd.concat(frames).astype(object).where(lambda f: f.notna(), None).to_dict(orient="records")
 
 
+def active_learning_section() -> str:
+    """The active-learning benchmark's table, as committed (``bench/results/active_learning/table.md``)."""
+    table = paths.from_project(paths.ACTIVE_LEARNING_TABLE)
+    head = ("## Does active learning pay? (`python bench/active_learning.py`, on the real corpus)\n"
+            "A team simulated on the labelled corpus: a group of repositories held out, its detections labelled "
+            "in batches chosen by `iacsieve label`'s uncertainty order or at random, the TF-IDF + LR half of "
+            "the filter retrained and scored on the group's other repositories (README: *Does active "
+            "learning pay?*).\n\n")
+    if not table.is_file():
+        return head + "Not measured here: run `python bench/active_learning.py`.\n"
+    return head + table.read_text(encoding="utf-8").strip() + "\n"
+
+
 def run_report(params: Params) -> dict:
     """Write reports/report.md from the outputs of every stage."""
     data = _load(paths.DATA_DETAILS)
@@ -223,6 +236,7 @@ others are trained once on train with their Stage-1 recipe. Test F1 [95 % CI]; C
 
 {ablation_table(_load(paths.ABLATION_DETAILS))}
 
+{active_learning_section()}
 ## Error analysis: what the champion gets wrong on test, by shape of detection
 {errors_table(test)}
 """
