@@ -56,17 +56,23 @@ def _families(champion_candidate: str) -> dict[str, str]:
 
 
 def _train_family(params: Params, family: str, records: list[dict]) -> tuple[np.ndarray, float | None]:
-    """Train ``family`` with its Stage-1 recipe on train (early stopping on val, ``train.seed``); its TP
-    probabilities of ``records`` and its training seconds."""
+    """Train ``family`` with its Stage-1 recipe on train (early stopping on val, ``train.seed``) into
+    models/ablation/<family> (its dvclive log in ``<family>-live`` beside it); its TP probabilities of
+    ``records`` and its training seconds."""
     from iacsieve.models.predict import load_classifier, predict_proba
-    from iacsieve.training.stages import base_config, run_training
+    from iacsieve.training.stages import base_config, train_one_into
 
     config = replace(base_config(params, family), seed=params.train.seed)
-    run_training(config, paths.ABLATION_MODELS.name, family, family)
-    model, tokenizer = load_classifier(paths.ABLATION_MODELS / family)
+    folder, live = paths.ABLATION_MODELS / family, paths.ABLATION_MODELS / f"{family}-live"
+    train_one_into(config, read_jsonl(paths.split_file("train")), read_jsonl(paths.split_file("val")), folder,
+                   paths.CHECKPOINTS / paths.ABLATION_MODELS.name / family, live,
+                   run_info={"run": f"{paths.ABLATION_MODELS.name}/{family}", "candidate": family})
+    model, tokenizer = load_classifier(folder)
     scores = predict_proba(model, tokenizer, [model_text(r) for r in records], batch_size=config.eval_batch_size,
                            max_length=config.max_length)
-    return scores, _seconds(f"{paths.ABLATION_MODELS.name}/{family}")
+    efficiency = live / paths.EFFICIENCY
+    seconds = json.loads(efficiency.read_text(encoding="utf-8"))["train_seconds"] if efficiency.is_file() else None
+    return scores, seconds
 
 
 def _row(name: str, test: list[dict], scores: np.ndarray, threshold: float, params: Params, **extra) -> dict:
@@ -126,10 +132,7 @@ def run_ablation(params: Params) -> dict:
                          family=meta["candidate"], hybrid=bool(meta.get("stacker")), model="models/champion/model.onnx",
                          champion=False, stacker=meta.get("stacker"), cv_run=None, cv_f1_mean=None, cv_f1_sd=None,
                          cv_train_seconds=None, train_seconds=None))
-    trained = sorted(row["family"] for row in rows if str(row.get("model", "")).startswith(paths.ABLATION_MODELS.name))
-    for folder in (paths.ABLATION_MODELS, paths.METRICS / paths.ABLATION_MODELS.name):  # outputs even when nothing trains
-        folder.mkdir(parents=True, exist_ok=True)
-    atomic_write_json(paths.METRICS / paths.ABLATION_MODELS.name / "trained.json", {"families": sorted(set(trained))})
+    paths.ABLATION_MODELS.mkdir(parents=True, exist_ok=True)  # the stage's output, empty when nothing trains here
     result = {"rule": "stacker and threshold of each row fitted on its pooled out-of-fold scores (never on test)",
               "rows": rows}
     atomic_write_json(paths.ABLATION_DETAILS, result)

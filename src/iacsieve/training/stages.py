@@ -49,16 +49,23 @@ def base_config(params: Params, candidate: str) -> TrainConfig:
 
 def train_one(config: TrainConfig, train_records, val_records, run_path: Path, *, run_info: dict,
               select_best: bool = True, save_model: bool = True) -> dict:
-    """One training run of ``config`` (frozen-prefix fine-tuning when ``config.frozen_layers``), with its
-    model under models/, checkpoints under checkpoints/ and dvclive under metrics/."""
+    """One training run of ``config``, with its model under models/, checkpoints under checkpoints/ and
+    dvclive under metrics/ (``train_one_into`` those folders)."""
+    return train_one_into(config, train_records, val_records, paths.MODELS / run_path, paths.CHECKPOINTS / run_path,
+                          paths.METRICS / run_path, run_info=run_info, select_best=select_best, save_model=save_model)
+
+
+def train_one_into(config: TrainConfig, train_records, val_records, out_dir: Path, checkpoint_dir: Path,
+                   live_dir: Path, *, run_info: dict, select_best: bool = True, save_model: bool = True) -> dict:
+    """One training run of ``config`` (frozen-prefix fine-tuning when ``config.frozen_layers``) into the
+    given model, checkpoint and dvclive folders."""
     kwargs = {"run_info": run_info, "select_best": select_best, "save_model": save_model}
     if config.frozen_layers:
         from iacsieve.training.frozen_prefix import train_frozen_prefix
 
-        return train_frozen_prefix(config, train_records, val_records, paths.MODELS / run_path,
-                                   paths.METRICS / run_path, **kwargs)
-    return train_run(config, train_records, val_records, out_dir=paths.MODELS / run_path,
-                     checkpoint_dir=paths.CHECKPOINTS / run_path, live_dir=paths.METRICS / run_path, **kwargs)
+        return train_frozen_prefix(config, train_records, val_records, out_dir, live_dir, **kwargs)
+    return train_run(config, train_records, val_records, out_dir=out_dir, checkpoint_dir=checkpoint_dir,
+                     live_dir=live_dir, **kwargs)
 
 
 def run_training(config: TrainConfig, stage: str, run: str, candidate: str) -> dict:
