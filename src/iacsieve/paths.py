@@ -74,3 +74,5 @@ VAL_SCORES = "val_scores.jsonl"
 #: Written beside each run's dvclive files: train seconds, samples/s and peak memory (not a DVC metric:
 #: these vary between identical runs).
 EFFICIENCY = "efficiency.json"
+#: The training seconds behind each ablation row.
+ABLATION_EFFICIENCY = METRICS / "ablation" / EFFICIENCY

@@ -32,7 +32,8 @@ def rendered_tables(project: Path = Path(".")) -> dict[str, str]:
         tables[f"{pipeline}-test"] = test_results_table(test, baselines)
         tables[f"{pipeline}-per-group"] = per_group_f1_table(test, baselines)
         if (folder / paths.ABLATION_DETAILS).is_file():
-            tables[f"{pipeline}-ablation"] = ablation_table(_load(folder / paths.ABLATION_DETAILS))
+            tables[f"{pipeline}-ablation"] = ablation_table(_load(folder / paths.ABLATION_DETAILS),
+                                                            _load(folder / paths.ABLATION_EFFICIENCY))
     return tables
 
 

@@ -82,8 +82,8 @@ def _row(name: str, test: list[dict], scores: np.ndarray, threshold: float, para
 
 def run_ablation(params: Params) -> dict:
     """Score each Stage-1 family alone and stacked with TF-IDF + LR on test (see the module docstring);
-    write details/ablation.json: one row per filter with its test groups (CIs), its CV mean ± sd, its
-    threshold and stacker, and what training it cost."""
+    write details/ablation.json (one row per filter with its test groups (CIs), its CV mean ± sd, its
+    threshold and stacker) and, apart, what training each cost (metrics/ablation/efficiency.json)."""
     from iacsieve.filtering.filter import Filter
 
     champion = Filter.from_pretrained(paths.CHAMPION, batch_size=params.train.eval_batch_size, backend="torch")
@@ -94,7 +94,7 @@ def run_ablation(params: Params) -> dict:
     lexical = lexical_model.predict_proba(test)
     stage1, stage2 = read_selection(paths.STAGE1_SELECTION), read_selection(paths.STAGE2_SELECTION)
     cv_runs = {run: _seconds(run) for run in {row["run"] for row in stage1["runs"] + stage2["runs"]}}
-    rows = []
+    rows, efficiency = [], {}
     for family, oof_run in _families(meta["candidate"]).items():
         own = family == meta["candidate"]
         if own:
@@ -114,8 +114,8 @@ def run_ablation(params: Params) -> dict:
             rows.append(_row(entry, test, scores, decision["threshold"], params, family=family, hybrid=hybrid,
                              model=origin, champion=own and hybrid == bool(meta.get("stacker")),
                              stacker=decision["stacker"], cv_run=oof_run, cv_f1_mean=cv.get("cv_f1_mean"),
-                             cv_f1_sd=cv.get("cv_f1_sd"), cv_train_seconds=cv_runs.get(oof_run),
-                             train_seconds=seconds))
+                             cv_f1_sd=cv.get("cv_f1_sd")))
+            efficiency[entry] = {"cv_train_seconds": cv_runs.get(oof_run), "train_seconds": seconds}
     baselines = json.loads(paths.BASELINE_DETAILS.read_text(encoding="utf-8"))
     tfidf = baselines["tfidf_logreg"]
     cv = (cv_summary(table["label"], table["lexical"], table["fold"], params.threshold)  # the same folds in every run
@@ -123,17 +123,17 @@ def run_ablation(params: Params) -> dict:
     rows.append({"name": LEXICAL_ENTRY, "threshold": tfidf["threshold"], "family": LEXICAL_ENTRY, "hybrid": False,
                  "model": "baselines stage (threshold swept on val)", "champion": False, "stacker": None,
                  "cv_run": None, "cv_f1_mean": cv.get("cv_f1_mean"), "cv_f1_sd": cv.get("cv_f1_sd"),
-                 "cv_train_seconds": None, "train_seconds": None, "test": tfidf["test"]})
+                 "test": tfidf["test"]})
     int8 = (meta.get("onnx") or {}).get("int8")
     if int8 and int8.get("passed"):
         shipped = Filter.from_pretrained(paths.CHAMPION, backend="onnx")  # batched as the filter batches
         rows.append(_row("champion (int8 ONNX, as iacsieve filter scores)", test,
                          np.asarray(shipped.score_records(test, progress=False)), meta["threshold"], params,
                          family=meta["candidate"], hybrid=bool(meta.get("stacker")), model="models/champion/model.onnx",
-                         champion=False, stacker=meta.get("stacker"), cv_run=None, cv_f1_mean=None, cv_f1_sd=None,
-                         cv_train_seconds=None, train_seconds=None))
+                         champion=False, stacker=meta.get("stacker"), cv_run=None, cv_f1_mean=None, cv_f1_sd=None))
     paths.ABLATION_MODELS.mkdir(parents=True, exist_ok=True)  # the stage's output, empty when nothing trains here
     result = {"rule": "stacker and threshold of each row fitted on its pooled out-of-fold scores (never on test)",
               "rows": rows}
     atomic_write_json(paths.ABLATION_DETAILS, result)
+    atomic_write_json(paths.ABLATION_EFFICIENCY, efficiency)  # timings vary between identical runs: not in details
     return {row["name"]: round(row["test"]["all"]["f1"], 4) for row in rows}

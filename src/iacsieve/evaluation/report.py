@@ -234,7 +234,7 @@ Each Stage-1 family alone and stacked with TF-IDF + LR, each with the stacker an
 pooled out-of-fold scores (never on test); the champion's family is its frozen Stage-4 encoder, the
 others are trained once on train with their Stage-1 recipe. Test F1 [95 % CI]; CV F1 from Stages 1–2.
 
-{ablation_table(_load(paths.ABLATION_DETAILS))}
+{ablation_table(_load(paths.ABLATION_DETAILS), _load(paths.ABLATION_EFFICIENCY))}
 
 {active_learning_section()}
 ## Error analysis: what the champion gets wrong on test, by shape of detection

@@ -54,9 +54,9 @@ def per_group_f1_table(test: dict, baselines: dict) -> str:
     return markdown_table(["filter", *[SHORT_SMELL_LABELS.get(g, g) for g in groups]], rows)
 
 
-def ablation_table(ablation: dict) -> str:
+def ablation_table(ablation: dict, efficiency: dict | None = None) -> str:
     """Each filter of the ablation stage: CV F1 mean ± sd, test F1 [95 % CI] on all records, per technology
-    and per smell, and its training seconds (all CV folds; the model scored on test)."""
+    and per smell, and its training seconds from ``efficiency`` (all CV folds; the model scored on test)."""
     rows = ablation["rows"]
     groups = [g for g in ("all", *TECHS, *TRAINED_SMELLS) if any(g in row["test"] for row in rows)]
 
@@ -64,8 +64,9 @@ def ablation_table(ablation: dict) -> str:
         return "" if m is None else f"{m['f1']:.2f} {_ci(m['f1_ci95'], 2)}"
 
     def cost(row: dict) -> str:
-        parts = [f"{row[key]:.0f}" if row.get(key) is not None else "–" for key in ("cv_train_seconds", "train_seconds")]
-        return " / ".join(parts)
+        seconds = (efficiency or {}).get(row["name"], {})
+        return " / ".join(f"{seconds[key]:.0f}" if seconds.get(key) is not None else "–"
+                          for key in ("cv_train_seconds", "train_seconds"))
 
     table = []
     for row in rows:
