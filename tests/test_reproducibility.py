@@ -37,14 +37,16 @@ def metric_files(repo: Path) -> list[str]:
 
 
 def locked_outputs(repo: Path) -> dict[str, str]:
-    """md5 of every stage output recorded in dvc.lock, by path; left out: the report and each training run's
-    log folder (metrics/stage*/<run>, which holds efficiency figures; its other files are compared one by one)."""
+    """md5 of every stage output recorded in dvc.lock, by path; left out: the report, efficiency files and each
+    training run's log folder (metrics/stage*/<run>, which holds efficiency figures; its other files are
+    compared one by one)."""
     stages = yaml.safe_load((repo / "dvc.lock").read_text())["stages"]
     return {
         out["path"]: out["md5"]
         for stage in stages.values()
         for out in stage.get("outs", [])
         if not out["path"].startswith("metrics/stage") and out["path"] not in VOLATILE_OUTS
+        and not out["path"].endswith("/efficiency.json")
     }
 
 
