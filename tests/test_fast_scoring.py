@@ -13,6 +13,7 @@ import pytest
 
 from iacsieve.models.inputs import model_text
 from iacsieve.models.lexical import VECTORIZERS, LexicalModel, _analyzer
+from tiny_bert import word_level_tokenizer
 
 TRICKY_TEXTS = [
     "", "a", "  ab  ", "x=1;y==2 # TODO: fix\n\n password: 'hunter2'", "ÄÖ  Straße\t\tX  y",
@@ -76,19 +77,11 @@ def test_a_saved_lexical_model_scores_without_importing_scikit_learn(tmp_path):
 def _tiny_bert(folder: Path, layers: int = 2):
     """A random BERT classifier (with pooler) and a word-level tokenizer over the test records' words."""
     import torch
-    from tokenizers import Tokenizer, models, pre_tokenizers
-    from transformers import BertConfig, BertForSequenceClassification, PreTrainedTokenizerFast
+    from transformers import BertConfig, BertForSequenceClassification
 
-    vocab = {"[PAD]": 0, "[UNK]": 1, "[CLS]": 2, "[SEP]": 3}
-    for r in _records():
-        for word in model_text(r).split():
-            vocab.setdefault(word, len(vocab))
-    backend = Tokenizer(models.WordLevel(vocab, unk_token="[UNK]"))
-    backend.pre_tokenizer = pre_tokenizers.WhitespaceSplit()
-    tokenizer = PreTrainedTokenizerFast(tokenizer_object=backend, pad_token="[PAD]", unk_token="[UNK]",
-                                        cls_token="[CLS]", sep_token="[SEP]", model_max_length=64)
+    tokenizer = word_level_tokenizer(model_text(r) for r in _records())
     torch.manual_seed(0)
-    config = BertConfig(vocab_size=len(vocab), hidden_size=32, num_hidden_layers=layers, num_attention_heads=4,
+    config = BertConfig(vocab_size=tokenizer.vocab_size, hidden_size=32, num_hidden_layers=layers, num_attention_heads=4,
                         intermediate_size=64, max_position_embeddings=64, num_labels=2)
     model = BertForSequenceClassification(config)
     with torch.no_grad():  # outlier input channels, as trained BERTs have them
@@ -105,6 +98,14 @@ def _tiny_bert(folder: Path, layers: int = 2):
     model.save_pretrained(folder)
     tokenizer.save_pretrained(folder)
     return model, tokenizer
+
+
+def pytorch_scores(folder: Path, records: list[dict]):
+    """TP probabilities of ``records`` from the PyTorch model saved in ``folder`` (the int8 check's reference)."""
+    from iacsieve.models.predict import load_classifier, predict_proba
+
+    model, tokenizer = load_classifier(folder)
+    return predict_proba(model, tokenizer, [model_text(r) for r in records], max_length=64)
 
 
 def test_bert_exports_with_the_last_layer_for_the_first_token_only(tmp_path):
@@ -127,7 +128,6 @@ def test_smoothing_keeps_the_function_and_does_not_hurt_int8(tmp_path):
     from iacsieve.selection.onnx_export import (
         check_int8,
         export_onnx,
-        pytorch_scores,
         quantize_int8,
         smooth_activations,
     )
@@ -141,7 +141,7 @@ def test_smoothing_keeps_the_function_and_does_not_hurt_int8(tmp_path):
         assert torch.allclose(model(**batch).logits, smoothed(**batch).logits, atol=1e-4)
     scale = smoothed.bert.encoder.layer[0].attention.self.query.inverse_scale
     assert float(scale.max() / scale.min()) > 3  # the outlier channels got their own scales
-    reference = pytorch_scores(tmp_path, records, max_length=64)
+    reference = pytorch_scores(tmp_path, records)
     gaps = {}
     for name, source in (("plain", model), ("smoothed", smoothed)):
         export_onnx(source, tokenizer, tmp_path / "fp32.onnx", opset=17, max_length=64)
@@ -158,7 +158,7 @@ def test_smoothing_keeps_the_function_and_does_not_hurt_int8(tmp_path):
 
 def test_int8_check_fails_on_verdicts_or_f1(tmp_path):
     from iacsieve.champion import write_checksums
-    from iacsieve.selection.onnx_export import check_int8, export_onnx, pytorch_scores, quantize_int8
+    from iacsieve.selection.onnx_export import check_int8, export_onnx, quantize_int8
 
     model, tokenizer = _tiny_bert(tmp_path)
     records = _records()
@@ -166,7 +166,7 @@ def test_int8_check_fails_on_verdicts_or_f1(tmp_path):
     quantize_int8(tmp_path / "fp32.onnx", tmp_path / "model.onnx")
     (tmp_path / "fp32.onnx").unlink()
     write_checksums(tmp_path)
-    reference = pytorch_scores(tmp_path, records, max_length=64)
+    reference = pytorch_scores(tmp_path, records)
     threshold = float(np.median(reference))
     loose = check_int8(tmp_path, records, reference, threshold, 64, 1, min_agreement=0.6, max_f1_drop=0.1)
     assert loose["passed"] and loose["verdicts_agree"] >= 0.6 * 160

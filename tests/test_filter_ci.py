@@ -166,12 +166,18 @@ def test_table_format(project):
     assert proc.stderr.strip().startswith("iacsieve filter: 26 detections read")
 
 
-def test_tampered_onnx_is_refused(project, tmp_path):
+def champion_with_a_flipped_byte(project: Path, tmp_path: Path, name: str) -> Path:
+    """A copy of the project's champion with one byte of ``name`` flipped (SHA256SUMS unchanged)."""
     champion = tmp_path / "champion"
     shutil.copytree(project / "champion", champion)
-    data = bytearray((champion / "model.onnx").read_bytes())
+    data = bytearray((champion / name).read_bytes())
     data[-100] ^= 0xFF
-    (champion / "model.onnx").write_bytes(bytes(data))
+    (champion / name).write_bytes(bytes(data))
+    return champion
+
+
+def test_tampered_onnx_is_refused(project, tmp_path):
+    champion = champion_with_a_flipped_byte(project, tmp_path, "model.onnx")
     proc = iacsieve_filter(project, "--model", str(champion))
     assert proc.returncode == 2 and "model.onnx does not match its SHA256SUMS entry" in proc.stderr
 
@@ -181,11 +187,7 @@ def test_each_backend_hashes_the_weights_it_loads(project, tmp_path):
     from iacsieve.errors import IacsieveError
     from iacsieve.filtering.filter import Filter
 
-    champion = tmp_path / "champion"
-    shutil.copytree(project / "champion", champion)
-    data = bytearray((champion / "model.safetensors").read_bytes())
-    data[-100] ^= 0xFF
-    (champion / "model.safetensors").write_bytes(bytes(data))
+    champion = champion_with_a_flipped_byte(project, tmp_path, "model.safetensors")
     onnx = Filter.from_pretrained(champion)
     assert onnx.backend == "onnx" and len(onnx.predict_proba(["password: x", "# TODO"])) == 2
     with pytest.raises(IacsieveError, match="model.safetensors does not match its SHA256SUMS entry"):

@@ -15,6 +15,7 @@ from iacsieve.models import pretrained
 from iacsieve.models.lexical import LexicalModel, fit_stacker, stack
 from iacsieve.params import PretrainedParams, load_params
 from iacsieve.training.cv import cross_fitted_stack, cv_folds, cv_summary
+from tiny_bert import word_level_tokenizer
 
 ROOT = Path(__file__).resolve().parents[1]
 REAL_PARAMS = ROOT / "real" / "params.yaml"
@@ -138,24 +139,15 @@ def test_frozen_prefix_tunes_only_the_top_layers(tmp_path):
     """A tiny BERT saved with save_pretrained: the frozen layers keep their weights, the top one changes, and
     the run folder reloads with plain from_pretrained."""
     import torch
-    from tokenizers import Tokenizer, models, pre_tokenizers
-    from transformers import AutoModelForSequenceClassification, BertConfig, BertForSequenceClassification, \
-        PreTrainedTokenizerFast
+    from transformers import AutoModelForSequenceClassification, BertConfig, BertForSequenceClassification
 
     from iacsieve.training.frozen_prefix import train_frozen_prefix
     from iacsieve.training.run import TrainConfig
 
     records = _records(120, repos=6)
-    vocab = {"[PAD]": 0, "[UNK]": 1, "[CLS]": 2, "[SEP]": 3}
-    for r in records:
-        for word in (r["content"] + " " + r["context"] + " " + r["glitch_code"] + " " + r["file"]).split():
-            vocab.setdefault(word, len(vocab))
-    backend = Tokenizer(models.WordLevel(vocab, unk_token="[UNK]"))
-    backend.pre_tokenizer = pre_tokenizers.WhitespaceSplit()
-    tokenizer = PreTrainedTokenizerFast(tokenizer_object=backend, pad_token="[PAD]", unk_token="[UNK]",
-                                        cls_token="[CLS]", sep_token="[SEP]", model_max_length=64)
+    tokenizer = word_level_tokenizer(" ".join((r["content"], r["context"], r["glitch_code"], r["file"])) for r in records)
     torch.manual_seed(0)
-    config = BertConfig(vocab_size=len(vocab), hidden_size=32, num_hidden_layers=3, num_attention_heads=2,
+    config = BertConfig(vocab_size=tokenizer.vocab_size, hidden_size=32, num_hidden_layers=3, num_attention_heads=2,
                         intermediate_size=64, max_position_embeddings=64, num_labels=2)
     base = tmp_path / "base"
     BertForSequenceClassification(config).save_pretrained(base)

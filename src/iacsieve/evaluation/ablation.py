@@ -22,6 +22,7 @@ from iacsieve.atomic import atomic_write_json
 from iacsieve.data.records import read_jsonl
 from iacsieve.evaluation.held_out import scored_groups
 from iacsieve.evaluation.metrics import apply_threshold
+from iacsieve.live import train_seconds
 from iacsieve.models.inputs import model_text
 from iacsieve.models.lexical import LEXICAL_FILE, LexicalModel, stack
 from iacsieve.params import Params
@@ -36,13 +37,6 @@ from iacsieve.training.cv import (
     split_entry,
 )
 
-def _seconds(run: str) -> float | None:
-    """Training seconds of a run (``stage4/43``) or of all folds of a CV run (``stage1/minilm``)."""
-    files = [paths.METRICS / run / paths.EFFICIENCY] + sorted((paths.METRICS / run).glob(f"fold-*/{paths.EFFICIENCY}"))
-    found = [json.loads(f.read_text(encoding="utf-8"))["train_seconds"] for f in files if f.is_file()]
-    return round(float(sum(found)), 1) if found else None
-
-
 def _families(champion_candidate: str) -> dict[str, str]:
     """Each Stage-1 family that ran -> the CV run whose out-of-fold scores fit its decision: the best
     Stage-2 run for the champion's family, its Stage-1 run for the others."""
@@ -55,7 +49,7 @@ def _families(champion_candidate: str) -> dict[str, str]:
     return families
 
 
-def _train_family(params: Params, family: str, records: list[dict]) -> tuple[np.ndarray, float | None]:
+def _train_family(params: Params, family: str, train: list[dict], records: list[dict]) -> tuple[np.ndarray, float | None]:
     """Train ``family`` with its Stage-1 recipe on train (early stopping on val, ``train.seed``) into
     models/ablation/<family> (its dvclive log in ``<family>-live`` beside it); its TP probabilities of
     ``records`` and its training seconds."""
@@ -64,15 +58,13 @@ def _train_family(params: Params, family: str, records: list[dict]) -> tuple[np.
 
     config = replace(base_config(params, family), seed=params.train.seed)
     folder, live = paths.ABLATION_MODELS / family, paths.ABLATION_MODELS / f"{family}-live"
-    train_one_into(config, read_jsonl(paths.split_file("train")), read_jsonl(paths.split_file("val")), folder,
+    train_one_into(config, train, read_jsonl(paths.split_file("val")), folder,
                    paths.CHECKPOINTS / paths.ABLATION_MODELS.name / family, live,
                    run_info={"run": f"{paths.ABLATION_MODELS.name}/{family}", "candidate": family})
     model, tokenizer = load_classifier(folder)
     scores = predict_proba(model, tokenizer, [model_text(r) for r in records], batch_size=config.eval_batch_size,
                            max_length=config.max_length)
-    efficiency = live / paths.EFFICIENCY
-    seconds = json.loads(efficiency.read_text(encoding="utf-8"))["train_seconds"] if efficiency.is_file() else None
-    return scores, seconds
+    return scores, train_seconds(live)
 
 
 def _row(name: str, test: list[dict], scores: np.ndarray, threshold: float, params: Params, **extra) -> dict:
@@ -93,15 +85,15 @@ def run_ablation(params: Params) -> dict:
                      else LexicalModel.fit(train, params.baselines.tfidf_c, params.baselines.seed))
     lexical = lexical_model.predict_proba(test)
     stage1, stage2 = read_selection(paths.STAGE1_SELECTION), read_selection(paths.STAGE2_SELECTION)
-    cv_runs = {run: _seconds(run) for run in {row["run"] for row in stage1["runs"] + stage2["runs"]}}
+    cv_runs = {run: train_seconds(paths.METRICS / run) for run in {row["run"] for row in stage1["runs"] + stage2["runs"]}}
     rows, efficiency = [], {}
     for family, oof_run in _families(meta["candidate"]).items():
         own = family == meta["candidate"]
         if own:
             encoder, origin = champion.predict_proba([model_text(r) for r in test]), meta["source_run"]
-            seconds = _seconds(meta["source_run"])
+            seconds = train_seconds(paths.METRICS / meta["source_run"])
         else:
-            encoder, seconds = _train_family(params, family, test)
+            encoder, seconds = _train_family(params, family, train, test)
             origin = f"{paths.ABLATION_MODELS.name}/{family}"
         table = read_oof(paths.MODELS / oof_run)
         for hybrid in (False, True) if "lexical" in table else (False,):

@@ -14,6 +14,7 @@ from iacsieve.evaluation.tables import (
     per_group_f1_table,
     test_results_table,
 )
+from iacsieve.live import train_seconds
 from iacsieve.params import Params
 from iacsieve.smells import TECHS
 
@@ -25,16 +26,9 @@ def _load(path: Path) -> dict:
     return json.loads(path.read_text(encoding="utf-8"))
 
 
-def efficiency(run: str) -> dict:
-    """A run's efficiency figures (train seconds, samples/s, peak memory), empty if absent."""
-    metrics_file = paths.METRICS / run / paths.EFFICIENCY
-    return _load(metrics_file) if metrics_file.is_file() else {}
-
-
 def cv_seconds(run: str) -> float:
-    """Training seconds of a CV run: the sum over its folds."""
-    folder = paths.METRICS / run
-    return round(sum(_load(f).get("train_seconds", 0.0) for f in folder.glob(f"fold-*/{paths.EFFICIENCY}")), 1)
+    """Training seconds of a CV run: the sum over its folds (0 when none were logged)."""
+    return train_seconds(paths.METRICS / run) or 0.0
 
 
 def runs_table(runs: list[dict]) -> str:

@@ -131,30 +131,20 @@ def export_onnx(model, tokenizer, target: Path, opset: int, max_length: int) -> 
     return graph
 
 
-def pytorch_scores(folder: Path, records: Sequence[dict], max_length: int, batch_size: int = 64):
-    """TP probabilities of ``records`` from the champion's PyTorch weights in ``folder`` (the reference the
-    ONNX graph is checked against)."""
-    from iacsieve.models.predict import load_classifier, predict_proba
-
-    model, tokenizer = load_classifier(folder)
-    return predict_proba(model, tokenizer, [model_text(r) for r in records], batch_size=batch_size,
-                         max_length=max_length)
-
-
 def check_onnx(folder: Path, records: Sequence[dict], threshold: float, max_length: int, tolerance: float,
                threads: int, batch_size: int = 64, reference=None) -> dict:
     """Score ``records`` with the champion in ``folder`` through PyTorch + transformers and through
     ONNX Runtime + tokenizers (the filter's two paths); raise ``IacsieveError`` unless the token ids are
     identical, every probability is within ``tolerance`` and every verdict at ``threshold`` agrees.
-    ``reference``: the PyTorch scores (``pytorch_scores``) when already computed. Returns the figures for
+    ``reference``: the PyTorch scores of ``records`` when the caller already has them. Returns the figures for
     the champion's card. ``folder`` must already hold ``SHA256SUMS``.
     """
     import numpy as np
 
-    from iacsieve.models.predict import load_classifier, tokenize_texts
+    from iacsieve.models.predict import load_classifier, predict_proba, tokenize_texts
 
     texts = [model_text(r) for r in records]
-    _, tokenizer = load_classifier(folder)
+    model, tokenizer = load_classifier(folder)
     scorer = OnnxScorer(folder, max_length=max_length, threads=threads)
     torch_ids = tokenize_texts(tokenizer, texts, max_length)
     onnx_ids = scorer.token_ids(texts)
@@ -162,7 +152,8 @@ def check_onnx(folder: Path, records: Sequence[dict], threshold: float, max_leng
     if differing:
         raise IacsieveError(f"ONNX check: the tokenizers library and transformers tokenise {len(differing)} of "
                             f"{len(texts)} validation records differently (first: record {differing[0]})")
-    torch_p = pytorch_scores(folder, records, max_length, batch_size) if reference is None else reference
+    torch_p = (predict_proba(model, tokenizer, texts, batch_size=batch_size, max_length=max_length)
+               if reference is None else reference)
     onnx_p = scorer.predict_proba(texts, batch_size=batch_size)
     gap = np.abs(torch_p - onnx_p)
     disagree = int(((torch_p >= threshold) != (onnx_p >= threshold)).sum())
@@ -302,4 +293,4 @@ def onnx_versions() -> dict:
     return {name: version(name) for name in ("torch", "onnx", "onnxruntime", "tokenizers")}
 
 
-__all__ = ["ONNX_FILE", "check_int8", "check_onnx", "export_onnx", "onnx_versions", "pytorch_scores", "quantize_int8"]
+__all__ = ["ONNX_FILE", "check_int8", "check_onnx", "export_onnx", "onnx_versions", "quantize_int8"]

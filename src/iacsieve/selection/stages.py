@@ -176,14 +176,13 @@ def freeze_onnx(staging: Path, meta: dict, params: Params, combine=None) -> dict
     threshold); raise ``IacsieveError`` if they differ. With ``filter.onnx_int8``, then quantize it and
     keep the int8 graph only if ``check_int8`` passes on the final verdicts (``combine``: the hybrid's
     stacking of encoder scores), else keep fp32 and say so once. Returns the record for ``iacsieve.json``."""
-    from iacsieve.models.predict import load_classifier
+    from iacsieve.models.predict import load_classifier, predict_proba
     from iacsieve.selection.onnx_export import (
         ONNX_FILE,
         check_int8,
         check_onnx,
         export_onnx,
         onnx_versions,
-        pytorch_scores,
         quantize_int8,
         smooth_activations,
     )
@@ -192,7 +191,7 @@ def freeze_onnx(staging: Path, meta: dict, params: Params, combine=None) -> dict
     graph = export_onnx(model, tokenizer, staging / ONNX_FILE, params.filter.onnx_opset, meta["max_length"])
     write_checksums(staging)  # the ONNX scorer loads only files that match SHA256SUMS (rewritten at the end)
     val = read_jsonl(paths.split_file("val"))
-    reference = pytorch_scores(staging, val, meta["max_length"])
+    reference = predict_proba(model, tokenizer, [model_text(r) for r in val], max_length=meta["max_length"])
     check = check_onnx(staging, val, meta["threshold"], meta["max_length"], params.filter.onnx_tolerance,
                        params.filter.threads, reference=reference)
     # Three significant digits: float noise in the last bits must not change the champion's files.
