@@ -41,7 +41,7 @@ repro-real: $(STAMP) pretrained
 
 # Each stage's code deps, recomputed from what its script imports, then real/dvc.yaml derived from dvc.yaml.
 pipeline: $(STAMP)
-	$(BIN)/python -m iacsieve.stage_deps
+	$(BIN)/python -m iacsieve.pipeline_files
 
 # The README's results tables, rendered from details/ and real/details/ (a test checks them).
 readme: $(STAMP)

@@ -17,13 +17,19 @@ pipeline's split (`make repro-real`, or `cd real && dvc repro split`) and the fe
 (`make install`). On 2 CPU cores the default run takes about 15 minutes; `--recipes frozen-4,frozen-5`
 or `--limit 400` for a quick look.
 
-    python bench/minilm_cost.py [--recipes full-fp32,full-bf16,frozen-4,frozen-5] [--epochs 3] [--limit N]
+Prints the table and writes `--out` (default `bench/results/minilm_cost/`, replaced whole, atomically):
+`table.md` and `results.json` (every figure, the settings and the library versions). A run with `--limit`
+or fewer recipes writes nowhere unless `--out` is given, so a quick look never replaces the full run's record.
+
+    python bench/minilm_cost.py [--recipes full-fp32,full-bf16,frozen-4,frozen-5] [--epochs 3] [--limit N] [--out DIR]
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
+import platform
 import sys
 import tempfile
 import time
@@ -37,6 +43,8 @@ RECIPES = {
     "frozen-5": {"frozen_layers": 5, "bf16": True},
 }
 REFERENCE = "full-fp32"
+ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_OUT = ROOT / "bench" / "results" / "minilm_cost"
 #: Learning rates: the issue's measured full fine-tuning (5e-5), the pipeline's for the frozen recipes.
 LEARNING_RATES = {"full-fp32": 5e-5, "full-bf16": 5e-5, "frozen-4": 3e-4, "frozen-5": 3e-4}
 
@@ -86,6 +94,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--recipes", default=",".join(RECIPES), help="comma-separated, from " + ", ".join(RECIPES))
     parser.add_argument("--epochs", type=int, default=3)
     parser.add_argument("--limit", type=int, default=None, help="train on the first N train records only")
+    parser.add_argument("--out", type=Path, default=None,
+                        help=f"results folder (default for a full run: {DEFAULT_OUT.relative_to(ROOT)})")
     args = parser.parse_args(argv)
     recipes = [r.strip() for r in args.recipes.split(",") if r.strip()]
     unknown = [r for r in recipes if r not in RECIPES]
@@ -94,8 +104,9 @@ def main(argv: list[str] | None = None) -> int:
               else "minilm_cost: --epochs must be at least 1", file=sys.stderr)
         return 2
 
-    root = Path(__file__).resolve().parents[1] / "real"
-    os.chdir(root)  # the real pipeline's params and split, as its stages see them
+    full_run = args.limit is None and set(recipes) == set(RECIPES)
+    out = (args.out.resolve() if args.out else DEFAULT_OUT if full_run else None)
+    os.chdir(ROOT / "real")  # the real pipeline's params and split, as its stages see them
     from iacsieve import paths
     from iacsieve.data.records import read_jsonl
     from iacsieve.errors import IacsieveError
@@ -126,19 +137,46 @@ def main(argv: list[str] | None = None) -> int:
             stacked_val = stack(stacker, result["scores"]["val"], lexical["val"])
             stacked_threshold, stacked_val_f1 = sweep_f1(labels["val"], stacked_val, params.threshold)
             stacked_test = stack(stacker, result["scores"]["test"], lexical["test"])
-            rows.append([name, result["seconds_per_epoch"], val_f1, f1_at(labels["test"], result["scores"]["test"], threshold),
+            rows.append([name, result["seconds"], val_f1, f1_at(labels["test"], result["scores"]["test"], threshold),
                          stacked_val_f1, f1_at(labels["test"], stacked_test, stacked_threshold)])
             print(f"  {name}: {result['seconds_per_epoch']:.0f} s/epoch", flush=True)
     threshold, val_f1 = sweep_f1(labels["val"], lexical["val"], params.threshold)
+    lexical_test = f1_at(labels["test"], lexical["test"], threshold)
     reference = next((row[1] for row in rows if row[0] == REFERENCE), None)
-    print("\n| recipe | s per epoch | × reference | val F1 | test F1 | stacked with TF-IDF: val F1 | test F1 |")
-    print("|---|---|---|---|---|---|---|")
-    for name, per_epoch, val, test, stacked_val, stacked_test in rows:
-        ratio = f"{per_epoch / reference:.2f}" if reference else "–"
-        print(f"| {name} | {per_epoch:.0f} | {ratio} | {val:.3f} | {test:.3f} | {stacked_val:.3f} | {stacked_test:.3f} |")
-    print(f"| TF-IDF + LR | {lexical_seconds:.1f} in all | – | {val_f1:.3f} | "
-          f"{f1_at(labels['test'], lexical['test'], threshold):.3f} | – | – |")
-    print("\n(stacker fitted and threshold swept on val here; the pipeline fits both on out-of-fold scores)")
+    lines = ["| recipe | s per epoch | min in all | × reference | val F1 | test F1 | stacked with TF-IDF: val F1 | test F1 |",
+             "|---|---|---|---|---|---|---|---|"]
+    for name, seconds, val, test, stacked_val, stacked_test in rows:
+        ratio = f"{seconds / reference:.2f}" if reference else "–"
+        lines.append(f"| {name} | {seconds / args.epochs:.0f} | {seconds / 60:.1f} | {ratio} | {val:.3f} | {test:.3f} | "
+                     f"{stacked_val:.3f} | {stacked_test:.3f} |")
+    lines.append(f"| TF-IDF + LR | – | {lexical_seconds / 60:.2f} | – | {val_f1:.3f} | {lexical_test:.3f} | – | – |")
+    lines.append("")
+    lines.append("(stacker fitted and threshold swept on val here; the pipeline fits both on out-of-fold scores)")
+    table = "\n".join(lines) + "\n"
+    print("\n" + table, end="")
+    if out is not None:
+        from importlib.metadata import version
+
+        from iacsieve.atomic import atomic_dir
+
+        results = {
+            "settings": {"epochs": args.epochs, "limit": args.limit, "recipes": recipes, "threads": params.train.threads,
+                         "learning_rates": {name: LEARNING_RATES[name] for name in recipes},
+                         "detections": {part: len(records) for part, records in split.items()}},
+            "machine": {"cpus": os.cpu_count(), "processor": platform.processor() or platform.machine(),
+                        "versions": {name: version(name) for name in ("torch", "transformers")}},
+            "reference": REFERENCE,
+            "recipes": [{"recipe": name, "seconds": round(seconds, 1), "seconds_per_epoch": round(seconds / args.epochs, 1),
+                         "ratio_to_reference": round(seconds / reference, 3) if reference else None,
+                         "val_f1": round(val, 4), "test_f1": round(test, 4),
+                         "stacked_val_f1": round(stacked_val, 4), "stacked_test_f1": round(stacked_test, 4)}
+                        for name, seconds, val, test, stacked_val, stacked_test in rows],
+            "tfidf": {"seconds": round(lexical_seconds, 2), "val_f1": round(val_f1, 4), "test_f1": round(lexical_test, 4)},
+        }
+        with atomic_dir(out) as staging:
+            (staging / "table.md").write_text(table, encoding="utf-8")
+            (staging / "results.json").write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+        print(f"wrote {out}")
     return 0
 
 

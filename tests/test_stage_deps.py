@@ -80,3 +80,19 @@ def test_closure_follows_lazy_relative_and_entry_point_imports(tmp_path):
     assert collapse_to_folders(files, tmp_path)[0] == "stages"  # every script under stages/ is used
     _write(tmp_path, {"src/iacsieve/pkg/unused.py": "from . import helper\n", "stages/other.py": ""})
     assert "src/iacsieve/pkg/entry.py" in collapse_to_folders(files, tmp_path)  # unused.py blocks the folder
+
+
+def test_the_package_has_no_import_cycles():
+    """Modules import one another in one direction only (function-level imports included)."""
+    from graphlib import CycleError, TopologicalSorter
+
+    from iacsieve.stage_deps import imported_names, module_file
+
+    modules = sorted((ROOT / "src" / "iacsieve").rglob("*.py"))
+    graph = {path: {found for name in imported_names(path, ROOT)
+                    if (found := module_file(name, ROOT)) is not None and found != path and found.name != "__init__.py"}
+             for path in modules}
+    try:
+        TopologicalSorter(graph).prepare()
+    except CycleError as error:
+        raise AssertionError("import cycle: " + " -> ".join(str(p.relative_to(ROOT / "src")) for p in error.args[1]))

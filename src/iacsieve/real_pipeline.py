@@ -5,25 +5,22 @@ with ``real/`` as working folder on the labelled corpus that ``real/corpus`` lin
 pipeline's lock goes stale when the other runs. The derivation drops the ``sample`` stage, points code
 dependencies one folder up, makes ``preprocess`` depend on the corpus, and adds the ``transfer`` stage
 (the root pipeline's sample champion scored on the whole corpus). Regenerate with
-``python -m iacsieve.stage_deps`` (``make pipeline``), which first recomputes the root stages' code deps;
-a test checks the committed file.
+``python -m iacsieve.pipeline_files`` (``make pipeline``), which first recomputes the root stages' code
+deps; a test checks the committed file.
 """
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import yaml
-
-from iacsieve import paths
 
 CORPUS_LINK = "corpus"  # real/corpus -> the labelled corpus folder (made by `make repro-real`)
 CORPUS_DEPS = [f"{CORPUS_LINK}/detections.jsonl", f"{CORPUS_LINK}/sources.tsv"]
 CORPORA_MANIFEST = "corpora.json"  # every linked corpus with its hashes (iacsieve.data.corpora, make repro-real)
 SAMPLE_CHAMPION = "../models/champion"  # the default pipeline's champion, seen from real/
 HEADER = (
-    "# The real-data pipeline: generated from ../dvc.yaml by `python -m iacsieve.real_pipeline`; do not edit.\n"
+    "# The real-data pipeline: generated from ../dvc.yaml by `make pipeline`; do not edit.\n"
     "# Run: make repro-real (links real/corpus to the labelled corpus, then `dvc repro` here).\n"
 )
 TRANSFER_CMD = "python ../stages/transfer.py"
@@ -86,15 +83,3 @@ def real_dvc_yaml_text(root_dvc_yaml: Path = Path("dvc.yaml")) -> str:
     root = yaml.safe_load(root_dvc_yaml.read_text(encoding="utf-8"))
     body = yaml.safe_dump(derive_real_pipeline(root, root_dvc_yaml.parent), sort_keys=False, width=110, allow_unicode=True)
     return HEADER + body
-
-
-def main() -> int:
-    """Write real/dvc.yaml from dvc.yaml (run from the project root)."""
-    target = paths.REAL / "dvc.yaml"
-    target.write_text(real_dvc_yaml_text(), encoding="utf-8")
-    print(f"wrote {target}", file=sys.stderr)
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

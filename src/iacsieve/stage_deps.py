@@ -4,9 +4,9 @@ A stage's command is ``python stages/<name>.py``; that script names its entry po
 (``"iacsieve.data.pipeline:run_split"``, see ``cli_support.run_stage``). The code a stage runs is that
 script plus every module of ``src/iacsieve`` reachable from it through imports — top-level or inside
 functions, plus the ``__init__.py`` of every package on the way — and nothing else. ``dvc.yaml`` lists
-exactly those files (a folder where every module under it is used); ``python -m iacsieve.stage_deps``
-rewrites the lists, keeping comments and every data dependency, then regenerates ``real/dvc.yaml``.
-``--check`` only reports stale stages (exit 1); a test runs the same check.
+exactly those files (a folder where every module under it is used); ``rewrite_code_deps`` rewrites the
+lists, keeping comments and every data dependency (``python -m iacsieve.pipeline_files``, ``make pipeline``);
+``stale_stages`` reports the stale ones, and a test runs the same check.
 
 Ignored on purpose: lazy attributes of a package ``__init__`` (PEP 562 ``__getattr__``), which import
 only when that attribute is read; a stage that uses one imports it explicitly.
@@ -14,10 +14,8 @@ only when that attribute is read; a stage that uses one imports it explicitly.
 
 from __future__ import annotations
 
-import argparse
 import ast
 import re
-import sys
 from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
@@ -181,7 +179,8 @@ def rewrite_code_deps(dvc_yaml: dict, root: Path = Path(".")) -> None:
         body["deps"][:] = computed + data
 
 
-def _round_trip_yaml():
+def round_trip_yaml():
+    """A ruamel.yaml loader/dumper that keeps ``dvc.yaml``'s comments, quotes and layout."""
     from ruamel.yaml import YAML
 
     yaml = YAML()
@@ -189,35 +188,3 @@ def _round_trip_yaml():
     yaml.width = 110
     yaml.indent(mapping=2, sequence=4, offset=2)
     return yaml
-
-
-def main(argv: list[str] | None = None) -> int:
-    """Rewrite (or with ``--check`` verify) the code deps of dvc.yaml, then regenerate real/dvc.yaml."""
-    parser = argparse.ArgumentParser(prog="python -m iacsieve.stage_deps", description=__doc__.split("\n")[0])
-    parser.add_argument("--check", action="store_true", help="only report stale stages; exit 1 if any")
-    check = parser.parse_args(argv).check
-    dvc_yaml_path = Path("dvc.yaml")
-    yaml = _round_trip_yaml()
-    document = yaml.load(dvc_yaml_path)
-    stale = stale_stages(document)
-    if check:
-        from iacsieve.paths import REAL
-        from iacsieve.real_pipeline import real_dvc_yaml_text
-
-        for name, (listed, expected) in stale.items():
-            print(f"dvc.yaml: stage {name}: code deps {listed} should be {expected}", file=sys.stderr)
-        real_current = (REAL / "dvc.yaml").read_text(encoding="utf-8") == real_dvc_yaml_text()
-        if not real_current:
-            print("real/dvc.yaml: out of date; run `python -m iacsieve.stage_deps`", file=sys.stderr)
-        return 1 if stale or not real_current else 0
-    rewrite_code_deps(document)
-    with dvc_yaml_path.open("w", encoding="utf-8") as handle:
-        yaml.dump(document, handle)
-    from iacsieve.real_pipeline import main as write_real_pipeline
-
-    print(f"dvc.yaml: code deps of {len(stale)} stage(s) rewritten", file=sys.stderr)
-    return write_real_pipeline()
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())
