@@ -31,11 +31,11 @@ from iacsieve.models.inputs import model_text
 from iacsieve.models.loading import load_candidate
 from iacsieve.models.tokenizer import train_bpe_tokenizer
 from iacsieve.models.predict import load_classifier, predict_proba
+from iacsieve.training.checkpoints import prepare_checkpoint_dir
 from iacsieve.training.run import (
     EFFICIENCY_KEYS,
     SUMMARY_KEYS,
     TrainConfig,
-    prepare_checkpoint_dir,
     run_fingerprint,
     train_run,
 )

@@ -30,8 +30,8 @@ from iacsieve.errors import IacsieveError
 from iacsieve.models.inputs import model_text
 from iacsieve.models.loading import load_candidate
 from iacsieve.models.predict import tokenize_texts
+from iacsieve.training.checkpoints import LIVE_STAGING
 from iacsieve.training.run import (
-    LIVE_STAGING,
     TrainConfig,
     classification_metrics,
     finish_run,

@@ -9,7 +9,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import re
 import resource
 import shutil
 import time
@@ -46,15 +45,15 @@ from iacsieve.errors import IacsieveError
 from iacsieve.models.inputs import model_text
 from iacsieve.models.loading import load_candidate
 from iacsieve.models.predict import POSITIVE_LABEL, predict_proba, tokenize_texts
+from iacsieve.training.checkpoints import (
+    LIVE_STAGING,
+    TRAINER_STATE_FILE,
+    prepare_checkpoint_dir,
+    remove_checkpoints,
+)
 
 Record = Mapping[str, Any]
 
-FINGERPRINT_FILE = "fingerprint.json"
-TRAINER_STATE_FILE = "trainer_state.json"
-CHECKPOINT_NAME = re.compile(r"^checkpoint-(\d+)$")
-#: dvclive logs here, inside the checkpoint folder, while the run trains (it survives a kill with the
-#: checkpoints); the finished folder then replaces ``live_dir`` whole.
-LIVE_STAGING = "live"
 #: Keys every run's dvclive ``metrics.json`` holds at top level; all are reproduced exactly by a rerun.
 SUMMARY_KEYS: tuple[str, ...] = (
     "val_f1",
@@ -152,7 +151,7 @@ def train_run(
     probabilities = predict_proba(model, tokenizer, texts, cfg.eval_batch_size, cfg.max_length)
     result = finish_run(cfg, model, tokenizer, len(train_records), val_records, probabilities, _epochs_done(state),
                         _best_epoch(state), train_seconds, run_info, out_dir, live, live_dir, save_model)
-    _remove_checkpoints(checkpoint_dir)
+    remove_checkpoints(checkpoint_dir)
     return result
 
 
@@ -270,30 +269,6 @@ def run_fingerprint(cfg: TrainConfig, train_records: Sequence[Record], val_recor
             line = [split, str(record["id"]), int(record["label"]), model_text(record)]
             digest.update(json.dumps(line).encode() + b"\n")
     return digest.hexdigest()
-
-
-def prepare_checkpoint_dir(checkpoint_dir: Path, fingerprint: str) -> Path | None:
-    """Make ``checkpoint_dir`` hold only checkpoints of the run ``fingerprint``; return the latest one.
-
-    Checkpoints of another fingerprint, and incomplete ones (killed while saving: no readable trainer
-    state), are deleted, and so is dvclive's staging folder when no checkpoint is left. Returns ``None``
-    when there is nothing to resume from.
-    """
-    checkpoint_dir.mkdir(parents=True, exist_ok=True)
-    fingerprint_file = checkpoint_dir / FINGERPRINT_FILE
-    same_run = fingerprint_file.is_file() and _read_json(fingerprint_file).get("fingerprint") == fingerprint
-    complete: dict[int, Path] = {}
-    for step, path in _checkpoints(checkpoint_dir).items():
-        if same_run and isinstance(_read_json(path / TRAINER_STATE_FILE).get("global_step"), int):
-            complete[step] = path
-        else:
-            shutil.rmtree(path)
-    if not same_run:
-        atomic_write_text(fingerprint_file, json.dumps({"fingerprint": fingerprint}) + "\n")
-    if not complete:
-        # dvclive's history of a run that never reached a checkpoint: it starts again from scratch.
-        shutil.rmtree(checkpoint_dir / LIVE_STAGING, ignore_errors=True)
-    return complete[max(complete)] if complete else None
 
 
 def classification_metrics(labels: Sequence[int], predictions: Sequence[bool] | np.ndarray) -> dict[str, float]:
@@ -514,32 +489,3 @@ def save_run(
             tokenizer.save_pretrained(staging)
         (staging / paths.VAL_SCORES).write_text("\n".join(lines) + "\n", encoding="utf-8")
         (staging / paths.RUN_RECORD).write_text(json.dumps(record, indent=2, sort_keys=True) + "\n", encoding="utf-8")
-
-
-def _checkpoints(checkpoint_dir: Path) -> dict[int, Path]:
-    """Trainer checkpoint folders in ``checkpoint_dir`` by global step."""
-    found = {}
-    for path in checkpoint_dir.iterdir():
-        match = CHECKPOINT_NAME.match(path.name)
-        if match and path.is_dir():
-            found[int(match.group(1))] = path
-    return found
-
-
-def _remove_checkpoints(checkpoint_dir: Path) -> None:
-    """Delete what this module wrote to ``checkpoint_dir``, and the folder itself if that empties it."""
-    for path in _checkpoints(checkpoint_dir).values():
-        shutil.rmtree(path)
-    shutil.rmtree(checkpoint_dir / LIVE_STAGING, ignore_errors=True)
-    (checkpoint_dir / FINGERPRINT_FILE).unlink(missing_ok=True)
-    if not any(checkpoint_dir.iterdir()):
-        checkpoint_dir.rmdir()
-
-
-def _read_json(path: Path) -> dict[str, Any]:
-    """The JSON object in ``path``, or ``{}`` when it is missing or unreadable (a half-written file)."""
-    try:
-        value = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    return value if isinstance(value, dict) else {}
