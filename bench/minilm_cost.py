@@ -86,7 +86,7 @@ def run_recipe(name: str, params, split: dict, epochs: int, work: Path) -> dict:
     scores = {part: predict_proba(model, tokenizer, [model_text(r) for r in split[part]],
                                   batch_size=config.eval_batch_size, max_length=config.max_length)
               for part in ("val", "test")}
-    return {"seconds": seconds, "seconds_per_epoch": seconds / epochs, "scores": scores}
+    return {"seconds": seconds, "scores": scores}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -139,7 +139,7 @@ def main(argv: list[str] | None = None) -> int:
             stacked_test = stack(stacker, result["scores"]["test"], lexical["test"])
             rows.append([name, result["seconds"], val_f1, f1_at(labels["test"], result["scores"]["test"], threshold),
                          stacked_val_f1, f1_at(labels["test"], stacked_test, stacked_threshold)])
-            print(f"  {name}: {result['seconds_per_epoch']:.0f} s/epoch", flush=True)
+            print(f"  {name}: {result['seconds'] / args.epochs:.0f} s/epoch", flush=True)
     threshold, val_f1 = sweep_f1(labels["val"], lexical["val"], params.threshold)
     lexical_test = f1_at(labels["test"], lexical["test"], threshold)
     reference = next((row[1] for row in rows if row[0] == REFERENCE), None)

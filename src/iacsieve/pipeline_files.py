@@ -18,6 +18,7 @@ from iacsieve.real_pipeline import real_dvc_yaml_text
 from iacsieve.stage_deps import round_trip_yaml, rewrite_code_deps, stale_stages
 
 ROOT_DVC_YAML = Path("dvc.yaml")
+REAL_DVC_YAML = REAL / "dvc.yaml"
 COMMAND = "python -m iacsieve.pipeline_files"
 
 
@@ -26,9 +27,9 @@ def check_pipeline_files() -> int:
     stale = stale_stages(round_trip_yaml().load(ROOT_DVC_YAML))
     for name, (listed, expected) in stale.items():
         print(f"{ROOT_DVC_YAML}: stage {name}: code deps {listed} should be {expected}", file=sys.stderr)
-    real_current = (REAL / "dvc.yaml").read_text(encoding="utf-8") == real_dvc_yaml_text(ROOT_DVC_YAML)
+    real_current = REAL_DVC_YAML.read_text(encoding="utf-8") == real_dvc_yaml_text(ROOT_DVC_YAML)
     if not real_current:
-        print(f"real/dvc.yaml: out of date; run `{COMMAND}`", file=sys.stderr)
+        print(f"{REAL_DVC_YAML}: out of date; run `{COMMAND}`", file=sys.stderr)
     return 1 if stale or not real_current else 0
 
 
@@ -41,9 +42,8 @@ def write_pipeline_files() -> int:
     with ROOT_DVC_YAML.open("w", encoding="utf-8") as handle:
         yaml.dump(document, handle)
     print(f"{ROOT_DVC_YAML}: code deps of {len(stale)} stage(s) rewritten", file=sys.stderr)
-    target = REAL / "dvc.yaml"
-    target.write_text(real_dvc_yaml_text(ROOT_DVC_YAML), encoding="utf-8")
-    print(f"wrote {target}", file=sys.stderr)
+    REAL_DVC_YAML.write_text(real_dvc_yaml_text(ROOT_DVC_YAML), encoding="utf-8")
+    print(f"wrote {REAL_DVC_YAML}", file=sys.stderr)
     return 0
 
 
