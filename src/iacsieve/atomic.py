@@ -30,8 +30,16 @@ def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> None:
 
 @contextlib.contextmanager
 def atomic_open(path: str | os.PathLike, mode: str = "w", encoding: str | None = "utf-8") -> Iterator:
-    """Open a temp file beside ``path``; on success rename it to ``path``, on error remove it."""
+    """Open a temp file beside ``path``; on success rename it to ``path``, on error remove it.
+
+    A ``path`` that is a device, a pipe or a socket (``/dev/null``, ``/dev/stdout``, a FIFO) is written in
+    place: it cannot be replaced atomically, and renaming a file over it would destroy it.
+    """
     target = Path(path)
+    if target.exists() and not target.is_file() and not target.is_dir():
+        with open(target, mode, encoding=None if "b" in mode else encoding) as handle:
+            yield handle
+        return
     _prepare_parent(target)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     try:
