@@ -176,3 +176,45 @@ def test_int8_check_fails_on_verdicts_or_f1(tmp_path):
     flipped = check_int8(tmp_path, records, reference, threshold, 64, 1, min_agreement=0.6, max_f1_drop=0.1,
                          combine=lambda s: s if s is reference else 1.0 - np.asarray(s))
     assert not flipped["passed"] and flipped["agreement"] < 0.6
+
+
+@pytest.mark.parametrize("part", ["none", "first-layer", "ffn-output"])
+def test_int8_keeps_the_named_part_of_the_encoder_in_fp32(tmp_path, part):
+    """``fp32_matmuls`` finds the first layer's weight MatMuls or every feed-forward output's, and
+    ``quantize_int8`` leaves exactly those as fp32 MatMul nodes; the graph still scores like PyTorch."""
+    import onnx
+
+    from iacsieve.champion import write_checksums
+    from iacsieve.selection.onnx_export import check_int8, export_onnx, fp32_matmuls, quantize_int8, weight_matmuls
+
+    model, tokenizer = _tiny_bert(tmp_path)
+    records = _records()
+    export_onnx(model, tokenizer, tmp_path / "fp32.onnx", opset=17, max_length=64)
+    matmuls = weight_matmuls(tmp_path / "fp32.onnx")
+    layers = model.config.num_hidden_layers
+    assert len(matmuls) == 6 * layers  # query, key, value, attention output, intermediate, output
+    kept = fp32_matmuls(tmp_path / "fp32.onnx", part, model.config)
+    expected = {"none": [], "first-layer": [name for name, _ in matmuls[:6]],
+                "ffn-output": [name for name, _ in matmuls[5::6]]}[part]
+    assert kept == expected
+    quantize_int8(tmp_path / "fp32.onnx", tmp_path / "model.onnx", kept)
+    (tmp_path / "fp32.onnx").unlink()
+    graph = onnx.load(str(tmp_path / "model.onnx")).graph
+    fp32_weighted = {node.name for node in graph.node if node.op_type == "MatMul" and
+                     any(i in {t.name for t in graph.initializer} for i in node.input)}
+    assert fp32_weighted == set(kept)
+    write_checksums(tmp_path)
+    check = check_int8(tmp_path, records, pytorch_scores(tmp_path, records), 0.5, 64, 1, 0.9, 0.1)
+    assert check["records"] == 160 and check["mean_abs_diff"] < 0.2
+
+
+def test_an_encoder_part_the_graph_does_not_show_is_a_one_line_error(tmp_path):
+    from iacsieve.errors import IacsieveError
+    from iacsieve.selection.onnx_export import export_onnx, fp32_matmuls
+
+    model, tokenizer = _tiny_bert(tmp_path)
+    export_onnx(model, tokenizer, tmp_path / "fp32.onnx", opset=17, max_length=64)
+    config = model.config.__class__(**{**model.config.to_dict(), "num_hidden_layers": 5, "intermediate_size": 7})
+    for part in ("first-layer", "ffn-output"):
+        with pytest.raises(IacsieveError, match=f"cannot keep {part} in fp32"):
+            fp32_matmuls(tmp_path / "fp32.onnx", part, config)

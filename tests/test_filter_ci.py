@@ -12,6 +12,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 import yaml
 
@@ -373,6 +374,58 @@ def test_freeze_exports_checks_and_documents_the_onnx_model(project, tmp_path, m
     card = _onnx_section({**meta, "onnx": record})
     assert "## ONNX export" in card and "24 of 24 records" in card
     assert "No ONNX export" in _onnx_section({k: v for k, v in meta.items() if k != "onnx"})
+
+
+def _ops(graph_file: Path) -> set[str]:
+    import onnx
+
+    return {node.op_type for node in onnx.load(str(graph_file)).graph.node}
+
+
+@pytest.mark.parametrize("flip", [False, True], ids=["int8 passes", "every int8 try fails"])
+def test_freeze_tries_int8_graphs_in_turn_and_ships_the_first_that_passes(project, tmp_path, monkeypatch, flip):
+    """filter.int8_keep_fp32 lists the int8 graphs tried in turn: the first whose check passes ships; when
+    none passes (a combination that flips every int8 verdict), model.onnx stays fp32 and the record lists
+    every rejected try."""
+    from iacsieve.params import load_params
+    from iacsieve.selection.model_card import _onnx_section
+    from iacsieve.selection.stages import freeze_onnx
+
+    staging, meta = freeze_inputs(project, tmp_path)
+    val = tmp_path / "data" / "processed" / "val.jsonl"
+    records = [json.loads(line) for line in val.read_text().splitlines()]
+    val.write_text("".join(json.dumps({**r, "label": i % 2}) + "\n" for i, r in enumerate(records)))
+    monkeypatch.chdir(tmp_path)
+    params = load_params(ROOT / "params.yaml")
+    tries = ["none", "first-layer", "ffn-output"]
+    int8 = params.filter.model_copy(update={"onnx_int8": True, "int8_smoothing": 0.0, "int8_keep_fp32": tries,
+                                            "int8_min_agreement": 0.9, "int8_max_f1_drop": 0.1})
+    reference_is_flipped = []
+    if flip:  # the reference is the PyTorch scores object itself; every other score is flipped
+        from iacsieve.selection import onnx_export
+
+        original = onnx_export.check_int8
+
+        def check_flipped(folder, records, reference, *args):
+            reference_is_flipped.append(True)  # one call per try
+            return original(folder, records, reference, *args[:-1],
+                            combine=lambda s: s if s is reference else 1.0 - np.asarray(s))
+        monkeypatch.setattr(onnx_export, "check_int8", check_flipped)
+    if not flip:  # this tiny model scores every detection near its threshold, where int8 noise flips verdicts
+        meta = {**meta, "threshold": 0.0}
+    record = freeze_onnx(staging, meta, params.model_copy(update={"filter": int8}))
+    result = record["int8"]
+    if flip:
+        assert len(reference_is_flipped) == 3
+        assert not result["passed"] and result["fp32"] == "ffn-output"
+        assert [r["fp32"] for r in result["rejected"]] == ["none", "first-layer"]
+        assert "MatMulInteger" not in _ops(staging / "model.onnx") and "DynamicQuantizeLinear" not in _ops(staging / "model.onnx")
+        assert "tried and rejected" in _onnx_section({**meta, "onnx": record})
+    else:
+        assert result["passed"] and result["fp32"] == "none" and result["rejected"] == []
+        assert {"MatMulInteger", "DynamicQuantizeLinear"} & _ops(staging / "model.onnx")
+        assert "**The shipped graph is int8**" in _onnx_section({**meta, "onnx": record})
+    assert not (staging / "model.fp32.onnx").exists()
 
 
 def test_freeze_fails_when_onnx_and_pytorch_differ_beyond_the_tolerance(project, tmp_path, monkeypatch):

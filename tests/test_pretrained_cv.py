@@ -155,7 +155,7 @@ def test_frozen_prefix_tunes_only_the_top_layers(tmp_path):
     cfg = TrainConfig(model=str(base), tokenizer_dir=None, learning_rate=1e-3, batch_size=8, eval_batch_size=32,
                       epochs=12, max_length=64, weight_decay=0.0, warmup_ratio=0.1, lr_scheduler="linear", patience=12,
                       min_delta=0.001, gradient_checkpointing=False, seed=1, threads=1, trust_remote_code=False,
-                      frozen_layers=2, bf16=False)
+                      frozen_layers=2, bf16=False, layers=None)
     summary = train_frozen_prefix(cfg, records[:90], records[90:], tmp_path / "run", tmp_path / "live",
                                   run_info={"run": "t", "candidate": "tiny-bert"})
     assert summary["val_f1"] > 0.9
@@ -169,3 +169,64 @@ def test_frozen_prefix_tunes_only_the_top_layers(tmp_path):
     assert len(scores) == 30
     assert (tmp_path / "live" / "metrics.json").is_file()
     shutil.rmtree(tmp_path / "run")
+
+
+def _tiny_bert_folder(folder: Path, records, layers: int = 3) -> Path:
+    """A randomly initialised 3-layer BERT classifier and its word-level tokenizer, saved as a hub model is."""
+    import torch
+    from transformers import BertConfig, BertForSequenceClassification
+
+    tokenizer = word_level_tokenizer(" ".join((r["content"], r["context"], r["glitch_code"], r["file"])) for r in records)
+    torch.manual_seed(0)
+    config = BertConfig(vocab_size=tokenizer.vocab_size, hidden_size=32, num_hidden_layers=layers, num_attention_heads=2,
+                        intermediate_size=64, max_position_embeddings=64, num_labels=2)
+    BertForSequenceClassification(config).save_pretrained(folder)
+    tokenizer.save_pretrained(folder)
+    return folder
+
+
+def test_layers_cuts_a_pretrained_encoder_to_its_first_layers(tmp_path):
+    """layers=2 of a 3-layer model: its first two layers' weights as they were, the third gone from the
+    weights and the config, and a one-line error for more layers than the model has or a tiny model."""
+    import torch
+    from transformers import AutoModelForSequenceClassification
+
+    from iacsieve.models.loading import load_candidate
+
+    base = _tiny_bert_folder(tmp_path / "base", _records(40, repos=4))
+    whole = AutoModelForSequenceClassification.from_pretrained(base).state_dict()
+    model, _ = load_candidate(str(base), layers=2)
+    assert model.config.num_hidden_layers == 2 and len(model.bert.encoder.layer) == 2
+    cut = model.state_dict()
+    assert torch.equal(cut["bert.encoder.layer.1.output.dense.weight"], whole["bert.encoder.layer.1.output.dense.weight"])
+    assert not any(key.startswith("bert.encoder.layer.2.") for key in cut)
+    with pytest.raises(IacsieveError, match="layers=4, but the model has only 3 layers"):
+        load_candidate(str(base), layers=4)
+    with pytest.raises(IacsieveError, match="layers applies to pretrained models"):
+        load_candidate("tiny-roberta", str(base), layers=1)
+
+
+def test_a_cut_encoder_trains_its_top_layer_and_reloads_cut(tmp_path):
+    """Frozen-prefix tuning of a 3-layer model cut to 2 (1 frozen): the run folder reloads with plain
+    from_pretrained as a 2-layer model whose frozen layer kept the base's weights."""
+    import torch
+    from transformers import AutoModelForSequenceClassification
+
+    from iacsieve.training.frozen_prefix import train_frozen_prefix
+    from iacsieve.training.run import TrainConfig
+
+    records = _records(120, repos=6)
+    base = _tiny_bert_folder(tmp_path / "base", records)
+    cfg = TrainConfig(model=str(base), tokenizer_dir=None, learning_rate=1e-3, batch_size=8, eval_batch_size=32,
+                      epochs=12, max_length=64, weight_decay=0.0, warmup_ratio=0.1, lr_scheduler="linear", patience=12,
+                      min_delta=0.001, gradient_checkpointing=False, seed=1, threads=1, trust_remote_code=False,
+                      frozen_layers=1, bf16=False, layers=2)
+    summary = train_frozen_prefix(cfg, records[:90], records[90:], tmp_path / "run", tmp_path / "live",
+                                  run_info={"run": "t", "candidate": "tiny-bert"})
+    assert summary["val_f1"] > 0.9
+    before = AutoModelForSequenceClassification.from_pretrained(base).state_dict()
+    after = AutoModelForSequenceClassification.from_pretrained(tmp_path / "run")
+    assert after.config.num_hidden_layers == 2
+    weights = after.state_dict()
+    assert torch.equal(before["bert.encoder.layer.0.output.dense.weight"], weights["bert.encoder.layer.0.output.dense.weight"])
+    assert not torch.equal(before["bert.encoder.layer.1.output.dense.weight"], weights["bert.encoder.layer.1.output.dense.weight"])

@@ -125,6 +125,7 @@ def config(tokenizer_dir: str | None, **changes) -> TrainConfig:
         trust_remote_code=False,
         frozen_layers=0,
         bf16=False,
+        layers=None,
     )
     return dataclasses.replace(base, **changes)
 

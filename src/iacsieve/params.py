@@ -104,6 +104,7 @@ class TrainParams(_Section):
     trust_remote_code: bool
     frozen_layers: Annotated[int, Field(ge=0)]  # >0: embeddings + this many lower layers frozen, outputs cached
     bf16: bool  # bf16 autocast on the CPU too (a GPU always uses bf16/fp16)
+    layers: PositiveInt | None  # a pretrained encoder's first N layers only (null: all of them)
 
 
 class CandidateParams(_Section):
@@ -117,6 +118,7 @@ class CandidateParams(_Section):
     gradient_checkpointing: bool | None = None
     frozen_layers: Annotated[int, Field(ge=0)] | None = None
     bf16: bool | None = None
+    layers: PositiveInt | None = None
 
     @field_validator("model")
     @classmethod
@@ -240,6 +242,8 @@ class FilterParams(_Section):
     int8_max_f1_drop: Annotated[float, Field(ge=0, le=0.1)]  # max |val F1 int8 - val F1 PyTorch|
     int8_smoothing: Annotated[float, Field(ge=0, le=1)]  # SmoothQuant alpha before int8; 0 = none
     int8_calibration_records: PositiveInt  # train records whose activations set the smoothing scales
+    # int8 graphs tried in turn, each keeping a part of the encoder fp32; the first that passes ships
+    int8_keep_fp32: Annotated[list[Literal["none", "first-layer", "ffn-output"]], Field(min_length=1)]
 
 
 Scalar = int | float | str | bool

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 
 from transformers import (
+    AutoConfig,
     AutoModelForSequenceClassification,
     AutoTokenizer,
     PreTrainedModel,
@@ -25,6 +26,7 @@ def load_candidate(
     *,
     seed: int = 42,
     trust_remote_code: bool = False,
+    layers: int | None = None,
 ) -> tuple[PreTrainedModel, PreTrainedTokenizerBase]:
     """Build the classifier for candidate ``name`` and its tokenizer.
 
@@ -33,9 +35,13 @@ def load_candidate(
     ``from_pretrained`` (safetensors only; ``trust_remote_code`` only when asked). Randomly initialised
     weights (all of a tiny model, the head of a pretrained one) depend only on ``seed``. Either way the
     model has two labels, ``{0: "FP", 1: "TP"}``, and saves to a folder that plain
-    ``AutoModelForSequenceClassification.from_pretrained`` reloads. Raises ``IacsieveError`` when the
-    candidate cannot be loaded or its tokenizer cannot feed it.
+    ``AutoModelForSequenceClassification.from_pretrained`` reloads. ``layers``: keep only a pretrained
+    encoder's first ``layers`` layers (its config then says so; None keeps them all). Raises
+    ``IacsieveError`` when the candidate cannot be loaded, cannot be cut to ``layers`` or its tokenizer
+    cannot feed it.
     """
+    if layers is not None and is_tiny(name):
+        raise IacsieveError(f"candidate {name!r}: layers applies to pretrained models; a tiny model's size is its config")
     if is_tiny(name):
         if tokenizer_dir is None:
             raise IacsieveError(f"candidate {name!r} is a built-in tiny model and needs a tokenizer_dir")
@@ -48,12 +54,26 @@ def load_candidate(
         tokenizer = _load_tokenizer(name, trust_remote_code=trust_remote_code)
         set_seed(seed)
         try:
+            config = AutoConfig.from_pretrained(name, num_labels=len(ID2LABEL), trust_remote_code=trust_remote_code)
+            if layers is not None:
+                _keep_first_layers(config, layers, name)
             model = AutoModelForSequenceClassification.from_pretrained(
-                name, num_labels=len(ID2LABEL), use_safetensors=True, trust_remote_code=trust_remote_code
+                name, config=config, use_safetensors=True, trust_remote_code=trust_remote_code
             )
         except (OSError, ValueError) as error:
             raise IacsieveError(_cannot_load(name, error)) from error
     return _as_tp_fp_classifier(model, tokenizer, name), tokenizer
+
+
+def _keep_first_layers(config, layers: int, name: str) -> None:
+    """Set ``config`` to build only the first ``layers`` encoder layers; ``from_pretrained`` then loads
+    those layers' weights and leaves the others unused."""
+    total = getattr(config, "num_hidden_layers", None)
+    if not isinstance(total, int):
+        raise IacsieveError(f"candidate {name!r}: layers needs an encoder config with num_hidden_layers")
+    if layers > total:
+        raise IacsieveError(f"candidate {name!r}: layers={layers}, but the model has only {total} layers")
+    config.num_hidden_layers = layers
 
 
 def _load_tokenizer(source: str, *, trust_remote_code: bool) -> PreTrainedTokenizerBase:

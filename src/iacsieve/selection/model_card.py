@@ -60,8 +60,10 @@ first verifies `SHA256SUMS`.
 
 
 def _frozen(config: dict) -> str:
+    kept = config.get("layers")
+    cut = f"; the base model cut to its first {kept} layers (the layers above were dropped)" if kept else ""
     layers = config.get("frozen_layers") or 0
-    return f"; embeddings and the lower {layers} layers kept frozen (pretrained weights)" if layers else ""
+    return cut + (f"; embeddings and the lower {layers} layers kept frozen (pretrained weights)" if layers else "")
 
 
 def _pretrained_section(meta: dict) -> str:
@@ -110,6 +112,12 @@ def _int8_note(int8: dict | None) -> str:
         return "The graph is fp32 (`filter.onnx_int8: false`).\n"
     method = int8["method"] + (f", after SmoothQuant smoothing (alpha {int8['smoothing']}) calibrated on train records"
                                if int8.get("smoothing") else "")
+    if int8.get("fp32") not in (None, "none"):
+        method += f"; {int8['fp32']} MatMuls kept in fp32"
+    rejected = int8.get("rejected") or []
+    if rejected:
+        method += "; tried before it and rejected: " + ", ".join(
+            f"{r['fp32']} fp32 ({r['verdicts_agree']} verdicts agreed)" for r in rejected)
     figures = (f"on the {int8['records']} validation records its final verdicts (hybrid stacking included) "
                f"agreed with PyTorch's on {int8['verdicts_agree']} ({int8['agreement']:.2%}; required "
                f"{int8['min_agreement']:.1%}) and its val F1 was {int8['val_f1_int8']:.4f} against "

@@ -182,6 +182,7 @@ def freeze_onnx(staging: Path, meta: dict, params: Params, combine=None) -> dict
         check_int8,
         check_onnx,
         export_onnx,
+        fp32_matmuls,
         onnx_versions,
         quantize_int8,
         smooth_activations,
@@ -207,24 +208,36 @@ def freeze_onnx(staging: Path, meta: dict, params: Params, combine=None) -> dict
             calibration = [model_text(r) for r in read_jsonl(paths.split_file("train"))]
             smoothed = smooth_activations(model, tokenizer, calibration[:params.filter.int8_calibration_records],
                                           params.filter.int8_smoothing, meta["max_length"])
-        if smoothed is None:
-            quantize_int8(fp32, staging / ONNX_FILE)
-        else:
-            export_onnx(smoothed, tokenizer, staging / "model.smoothed.onnx", params.filter.onnx_opset,
-                        meta["max_length"])
-            quantize_int8(staging / "model.smoothed.onnx", staging / ONNX_FILE)
-            (staging / "model.smoothed.onnx").unlink()
-        write_checksums(staging)
-        int8 = check_int8(staging, val, reference, meta["threshold"], meta["max_length"], params.filter.threads,
-                          params.filter.int8_min_agreement, params.filter.int8_max_f1_drop, combine)
-        record["int8"] = {**int8, "smoothing": params.filter.int8_smoothing or None}
-        if int8["passed"]:
+        source = fp32
+        if smoothed is not None:
+            source = staging / "model.smoothed.onnx"
+            export_onnx(smoothed, tokenizer, source, params.filter.onnx_opset, meta["max_length"])
+        int8, tried = None, []
+        for part in params.filter.int8_keep_fp32:  # the first graph that passes ships
+            try:
+                quantize_int8(source, staging / ONNX_FILE, fp32_matmuls(source, part, model.config))
+            except IacsieveError as error:
+                print(f"champion_freeze: {error}; int8 with {part} fp32 not tried", file=sys.stderr)
+                continue
+            write_checksums(staging)
+            int8 = check_int8(staging, val, reference, meta["threshold"], meta["max_length"], params.filter.threads,
+                              params.filter.int8_min_agreement, params.filter.int8_max_f1_drop, combine)
+            int8["fp32"] = part
+            if int8["passed"]:
+                break
+            tried.append({key: int8[key] for key in ("fp32", "verdicts_agree", "val_f1_int8")})
+        if source != fp32:
+            source.unlink()
+        record["int8"] = int8 and {**int8, "smoothing": params.filter.int8_smoothing or None,
+                                   "rejected": tried[:-1] if not int8["passed"] else tried}
+        if int8 and int8["passed"]:
             fp32.unlink()
         else:
             fp32.replace(staging / ONNX_FILE)
-            print(f"champion_freeze: the int8 graph failed its check on val (verdicts agree {int8['agreement']:.4f}, "
-                  f"need {int8['min_agreement']}; F1 {int8['val_f1_int8']:.4f} vs {int8['val_f1_pytorch']:.4f}); "
-                  "model.onnx stays fp32", file=sys.stderr)
+        if int8 and not int8["passed"]:
+            print(f"champion_freeze: no int8 graph passed its check on val (last try, {int8['fp32']} "
+                  f"fp32: verdicts agree {int8['agreement']:.4f}, need {int8['min_agreement']}; F1 "
+                  f"{int8['val_f1_int8']:.4f} vs {int8['val_f1_pytorch']:.4f}); model.onnx stays fp32", file=sys.stderr)
     return record
 
 

@@ -165,7 +165,8 @@ def train_frozen_prefix(
         raise IacsieveError("a training run needs at least one train and one val record")
     torch.set_num_threads(cfg.threads)
     seed_everything(cfg.seed)
-    model, tokenizer = load_candidate(cfg.model, cfg.tokenizer_dir, seed=cfg.seed, trust_remote_code=cfg.trust_remote_code)
+    model, tokenizer = load_candidate(cfg.model, cfg.tokenizer_dir, seed=cfg.seed,
+                                      trust_remote_code=cfg.trust_remote_code, layers=cfg.layers)
     if cfg.max_length > tokenizer.model_max_length:
         raise IacsieveError(f"max_length {cfg.max_length} exceeds what {cfg.model!r} reads ({tokenizer.model_max_length} tokens)")
     started = time.perf_counter()

@@ -96,6 +96,7 @@ class TrainConfig:
     trust_remote_code: bool
     frozen_layers: int
     bf16: bool
+    layers: int | None  # a pretrained encoder truncated to its first N layers (None: all)
 
 
 def train_run(
@@ -135,7 +136,7 @@ def train_run(
     resume_from = prepare_checkpoint_dir(checkpoint_dir, run_fingerprint(cfg, train_records, val_records))
 
     model, tokenizer = load_candidate(
-        cfg.model, cfg.tokenizer_dir, seed=cfg.seed, trust_remote_code=cfg.trust_remote_code
+        cfg.model, cfg.tokenizer_dir, seed=cfg.seed, trust_remote_code=cfg.trust_remote_code, layers=cfg.layers
     )
     if cfg.max_length > tokenizer.model_max_length:
         raise IacsieveError(
