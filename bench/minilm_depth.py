@@ -95,20 +95,22 @@ def main(argv: list[str] | None = None) -> int:
     from iacsieve.params import load_params
     from iacsieve.training.stages import base_config, run_cross_validation
 
+    os.chdir(real)  # the real pipeline's params, split and model path, as its stages see them
+    try:
+        params = load_params()
+        base = base_config(params, "minilm")
+        val = read_jsonl(paths.split_file("val"))
+    except (IacsieveError, FileNotFoundError) as error:
+        print(f"minilm_depth: {error} (run `make repro-real` or `cd real && dvc repro split` first)", file=sys.stderr)
+        return 2
+    base = replace(base, model=str(Path(base.model).resolve()) if Path(base.model).is_dir() else base.model)
+    texts = [model_text(r) for r in val[:SCORED_TEXTS]]
     rows = []
     with tempfile.TemporaryDirectory(prefix="minilm-depth-") as tmp:
         work = Path(tmp)
-        # A working folder of its own (CV runs write models/, metrics/ there), reading real/'s split and params.
+        # A working folder of its own (CV runs write models/, metrics/ there) that reads real/'s split.
         (work / "data").symlink_to(real / "data")
         os.chdir(work)
-        try:
-            params = load_params(real / "params.yaml")
-            base = base_config(params, "minilm")
-            val = read_jsonl(paths.split_file("val"))
-        except (IacsieveError, FileNotFoundError) as error:
-            print(f"minilm_depth: {error} (run `make repro-real` or `cd real && dvc repro split` first)", file=sys.stderr)
-            return 2
-        texts = [model_text(r) for r in val[:SCORED_TEXTS]]
         for layers, frozen in depths:
             config = replace(base, layers=layers, frozen_layers=frozen)
             start = time.perf_counter()
