@@ -29,9 +29,7 @@ or fewer recipes writes nowhere unless `--out` is given, so a quick look never r
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import platform
 import sys
 import tempfile
 import time
@@ -158,16 +156,13 @@ def main(argv: list[str] | None = None) -> int:
     table = "\n".join(lines) + "\n"
     print("\n" + table, end="")
     if out is not None:
-        from importlib.metadata import version
-
-        from iacsieve.atomic import atomic_dir
+        from bench_record import machine, write_record
 
         results = {
             "settings": {"epochs": args.epochs, "limit": args.limit, "recipes": recipes, "threads": params.train.threads,
                          "learning_rates": {name: LEARNING_RATES[name] for name in recipes},
                          "detections": {part: len(records) for part, records in split.items()}},
-            "machine": {"cpus": os.cpu_count(), "processor": platform.processor() or platform.machine(),
-                        "versions": {name: version(name) for name in ("torch", "transformers")}},
+            "machine": machine(("torch", "transformers")),
             "reference": REFERENCE,
             "recipes": [{"recipe": name, "seconds": round(seconds, 1), "seconds_per_epoch": round(seconds / args.epochs, 1),
                          "ratio_to_reference": round(seconds / reference, 3) if reference else None,
@@ -176,10 +171,7 @@ def main(argv: list[str] | None = None) -> int:
                         for name, seconds, val, test, stacked_val, stacked_test in rows],
             "tfidf": {"seconds": round(lexical_seconds, 2), "val_f1": round(val_f1, 4), "test_f1": round(lexical_test, 4)},
         }
-        with atomic_dir(out) as staging:
-            (staging / "table.md").write_text(table, encoding="utf-8")
-            (staging / "results.json").write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
-        print(f"wrote {out}")
+        write_record(out, table, results)
     return 0
 
 

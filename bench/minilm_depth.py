@@ -23,7 +23,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import sys
 import tempfile
 import time
@@ -135,22 +134,16 @@ def main(argv: list[str] | None = None) -> int:
     table = "\n".join(lines) + "\n"
     print("\n" + table, end="")
     if out is not None:
-        from importlib.metadata import version
-
-        from iacsieve.atomic import atomic_dir
+        from bench_record import machine, write_record
 
         results = {
             "settings": {"depths": depths, "cv": params.cv.model_dump(), "learning_rate": base.learning_rate,
                          "epochs": base.epochs, "batch_size": base.batch_size, "bf16": base.bf16,
                          "threads": params.filter.threads, "scored_texts": SCORED_TEXTS},
-            "machine": {"cpus": os.cpu_count(), "processor": platform.processor() or platform.machine(),
-                        "versions": {name: version(name) for name in ("torch", "transformers", "onnxruntime")}},
+            "machine": machine(("torch", "transformers", "onnxruntime")),
             "depths": rows,
         }
-        with atomic_dir(out) as staging:
-            (staging / "table.md").write_text(table, encoding="utf-8")
-            (staging / "results.json").write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
-        print(f"wrote {out}")
+        write_record(out, table, results)
     return 0
 
 

@@ -247,12 +247,9 @@ def weight_matmuls(source: Path) -> list[tuple[str, list[int]]]:
             for node in graph.node if node.op_type == "MatMul" and any(i in weights for i in node.input)]
 
 
-#: Parts of the encoder that ``quantize_int8`` can leave in fp32 (``filter.int8_keep_fp32``).
-FP32_PARTS = ("none", "first-layer", "ffn-output")
-
-
 def fp32_matmuls(source: Path, part: str, config) -> list[str]:
-    """Names of the weight MatMuls of ``source`` that ``part`` keeps in fp32: ``none``; ``first-layer``
+    """Names of the weight MatMuls of ``source`` that ``part`` (one of ``filter.int8_keep_fp32``'s values)
+    keeps in fp32: ``none``; ``first-layer``
     (the first encoder layer's, the weight MatMuls split evenly among ``config.num_hidden_layers``);
     ``ffn-output`` (every layer's feed-forward output, whose inputs, after GELU, carry the widest range:
     the weights of shape intermediate_size x hidden_size). Raises ``IacsieveError`` when the graph does
@@ -330,4 +327,4 @@ def onnx_versions() -> dict:
     return {name: version(name) for name in ("torch", "onnx", "onnxruntime", "tokenizers")}
 
 
-__all__ = ["ONNX_FILE", "check_int8", "check_onnx", "export_onnx", "onnx_versions", "quantize_int8", "fp32_matmuls", "weight_matmuls", "FP32_PARTS"]
+__all__ = ["ONNX_FILE", "check_int8", "check_onnx", "export_onnx", "onnx_versions", "quantize_int8", "fp32_matmuls", "weight_matmuls"]

@@ -212,7 +212,7 @@ def freeze_onnx(staging: Path, meta: dict, params: Params, combine=None) -> dict
         if smoothed is not None:
             source = staging / "model.smoothed.onnx"
             export_onnx(smoothed, tokenizer, source, params.filter.onnx_opset, meta["max_length"])
-        int8, tried = None, []
+        tries = []  # one check per int8 graph tried; every one before the last failed
         for part in params.filter.int8_keep_fp32:  # the first graph that passes ships
             try:
                 quantize_int8(source, staging / ONNX_FILE, fp32_matmuls(source, part, model.config))
@@ -220,16 +220,16 @@ def freeze_onnx(staging: Path, meta: dict, params: Params, combine=None) -> dict
                 print(f"champion_freeze: {error}; int8 with {part} fp32 not tried", file=sys.stderr)
                 continue
             write_checksums(staging)
-            int8 = check_int8(staging, val, reference, meta["threshold"], meta["max_length"], params.filter.threads,
-                              params.filter.int8_min_agreement, params.filter.int8_max_f1_drop, combine)
-            int8["fp32"] = part
-            if int8["passed"]:
+            tries.append({**check_int8(staging, val, reference, meta["threshold"], meta["max_length"],
+                                       params.filter.threads, params.filter.int8_min_agreement,
+                                       params.filter.int8_max_f1_drop, combine), "fp32": part})
+            if tries[-1]["passed"]:
                 break
-            tried.append({key: int8[key] for key in ("fp32", "verdicts_agree", "val_f1_int8")})
         if source != fp32:
             source.unlink()
-        record["int8"] = int8 and {**int8, "smoothing": params.filter.int8_smoothing or None,
-                                   "rejected": tried[:-1] if not int8["passed"] else tried}
+        int8 = tries[-1] if tries else None
+        record["int8"] = int8 and {**int8, "smoothing": params.filter.int8_smoothing or None, "rejected": [
+            {key: check[key] for key in ("fp32", "verdicts_agree", "val_f1_int8")} for check in tries[:-1]]}
         if int8 and int8["passed"]:
             fp32.unlink()
         else:
